@@ -1,0 +1,37 @@
+# The two commands a newcomer needs:
+#   make demo   — create .venv, install relevo, run the whole story on the embedded offline engine
+#   make test   — install dev tools, lint, type-check, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck pytest clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/relevo demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check relevo tests
+	$(BIN)/ruff format --check relevo tests
+
+typecheck: $(STAMP)
+	$(BIN)/pyright relevo
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .relevo .pytest_cache

@@ -1,0 +1,55 @@
+"""Typed contracts shared by every layer: messages, signals, records, escalations, packets, state."""
+
+from relevo.contracts._escalation import EscalationDecision, EscalationReason, Priority, ReasonCode, Route
+from relevo.contracts._messages import AIMessage, Channel, CustomerMessage, HumanAgentMessage, Message, SystemEvent
+from relevo.contracts._packet import CustomerRef, HandoffPacket, IntentSummary, Tier, Trend
+from relevo.contracts._records import Attempt, AttemptOutcome, Commitment, Fact, ToolCallRecord
+from relevo.contracts._signals import IntentScore, Signals
+from relevo.contracts._state import (
+    ConversationState,
+    CustomerTurn,
+    Event,
+    HandBack,
+    HumanReply,
+    Mode,
+    PendingOffer,
+    Resolve,
+    Takeover,
+    merge_facts,
+)
+
+__all__ = [
+    "AIMessage",
+    "Attempt",
+    "AttemptOutcome",
+    "Channel",
+    "Commitment",
+    "ConversationState",
+    "CustomerMessage",
+    "CustomerRef",
+    "CustomerTurn",
+    "EscalationDecision",
+    "EscalationReason",
+    "Event",
+    "Fact",
+    "HandBack",
+    "HandoffPacket",
+    "HumanAgentMessage",
+    "HumanReply",
+    "IntentScore",
+    "IntentSummary",
+    "Message",
+    "Mode",
+    "PendingOffer",
+    "Priority",
+    "ReasonCode",
+    "Resolve",
+    "Route",
+    "Signals",
+    "SystemEvent",
+    "Takeover",
+    "Tier",
+    "ToolCallRecord",
+    "Trend",
+    "merge_facts",
+]

@@ -1,0 +1,51 @@
+"""Escalation decisions and routes: data, never prose."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ReasonCode = str
+"""Built-in codes: explicit_request, negative_sentiment, sentiment_trend, out_of_scope, low_confidence,
+loop_detected, repeated_failure, policy_sensitive, lead_qualified, vip, tool_failure, model_error,
+budget_exhausted. Custom triggers add their own."""
+
+Priority = Literal["low", "normal", "high", "urgent"]
+
+
+class EscalationReason(BaseModel):
+    """Why a rule fired, with the evidence it saw."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: ReasonCode
+    evidence: str
+    score: float = 1.0
+    source: Literal["rule", "llm_vote"] = "rule"
+
+
+class Route(BaseModel):
+    """Where a handoff goes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queue: str
+    skill: str
+    language: str
+    priority: Priority
+
+
+class EscalationDecision(BaseModel):
+    """The policy engine's verdict for one turn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fired: bool
+    reasons: list[EscalationReason] = Field(default_factory=list[EscalationReason])
+    stage: Literal["triage", "resolution"] = "triage"
+    message_id: str = ""
+
+    @property
+    def codes(self) -> list[str]:
+        return [reason.code for reason in self.reasons]

@@ -1,0 +1,67 @@
+"""What the conversation has established: facts, attempts and commitments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Fact(BaseModel):
+    """A named value with where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    value: str
+    source: str
+    """Provenance: a message id (``msg-…``), a tool call id (``call-…``) or ``profile``."""
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    at: datetime | None = None
+
+
+AttemptOutcome = Literal["answered", "resolved", "not_found", "failed", "rejected", "offered", "declined"]
+
+
+class Attempt(BaseModel):
+    """Something the AI (or a human) tried, and how it went."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    by: Literal["ai", "human"] = "ai"
+    action: Literal["kb_answer", "tool_call", "clarify", "answer"]
+    target: str
+    """The article id or tool name."""
+    detail: str = ""
+    outcome: AttemptOutcome
+    message_id: str = ""
+    """The customer message this attempt answered."""
+
+
+class Commitment(BaseModel):
+    """Something promised to the customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    what: str
+    by: Literal["ai", "human"]
+    due: datetime | None = None
+    source: str = ""
+    """The tool call or message that made the promise."""
+
+
+class ToolCallRecord(BaseModel):
+    """One tool call made during the conversation, with its arguments and result as data."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    tool: str
+    arguments: dict[str, str | int | float | bool | None]
+    ok: bool
+    result: str
+    """The tool's result rendered as JSON text (data, never instructions)."""
+    error: str = ""

@@ -1,0 +1,128 @@
+"""The conversation state LangGraph checkpoints, and the events that drive it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from relevo.contracts._escalation import EscalationDecision
+from relevo.contracts._messages import Channel, Message
+from relevo.contracts._packet import CustomerRef, HandoffPacket
+from relevo.contracts._records import Attempt, Commitment, Fact, ToolCallRecord
+from relevo.contracts._signals import Signals
+
+Mode = Literal["ai_active", "pending_human", "human_active", "closed"]
+
+
+class CustomerTurn(BaseModel):
+    """The customer sent a message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["customer"] = "customer"
+    text: str
+    channel: Channel = "web"
+
+
+class Takeover(BaseModel):
+    """A human agent takes the conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["takeover"] = "takeover"
+    agent: str
+
+
+class HumanReply(BaseModel):
+    """The human agent who owns the conversation writes to the customer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["human_reply"] = "human_reply"
+    text: str
+
+
+class HandBack(BaseModel):
+    """The human hands the conversation back to the AI, with an optional note for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["hand_back"] = "hand_back"
+    note: str = ""
+
+
+class Resolve(BaseModel):
+    """Somebody closes the conversation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["resolve"] = "resolve"
+    by: str = "agent"
+
+
+Event = Annotated[CustomerTurn | Takeover | HumanReply | HandBack | Resolve, Field(discriminator="kind")]
+
+
+class PendingOffer(BaseModel):
+    """A compensation the AI offered and the customer has not answered yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    offer_id: str
+    order_id: str
+    kind: str
+    amount: float
+    currency: str
+    description: str
+
+
+def merge_facts(current: list[Fact], update: list[Fact]) -> list[Fact]:
+    """Newer facts replace older ones with the same name; order of first appearance is kept."""
+    merged = {fact.name: fact for fact in current}
+    for fact in update:
+        merged[fact.name] = fact
+    return list(merged.values())
+
+
+_T = TypeVar("_T")
+
+
+def _append(current: list[_T], update: list[_T]) -> list[_T]:
+    return [*current, *update]
+
+
+class ConversationState(BaseModel):
+    """Everything one conversation knows; one LangGraph thread per conversation."""
+
+    conversation_id: str
+    customer: CustomerRef
+    channel: Channel = "web"
+    language: str = "en"
+    mode: Mode = "ai_active"
+    assigned_agent: str | None = None
+    inbox: Event | None = None
+    """The event this invocation handles; the graph's input."""
+    messages: Annotated[list[Message], _append] = Field(default_factory=list[Message])
+    signals: Annotated[list[Signals], _append] = Field(default_factory=list[Signals])
+    facts: Annotated[list[Fact], merge_facts] = Field(default_factory=list[Fact])
+    attempts: Annotated[list[Attempt], _append] = Field(default_factory=list[Attempt])
+    commitments: Annotated[list[Commitment], _append] = Field(default_factory=list[Commitment])
+    tool_calls: Annotated[list[ToolCallRecord], _append] = Field(default_factory=list[ToolCallRecord])
+    escalations: Annotated[list[EscalationDecision], _append] = Field(default_factory=list[EscalationDecision])
+    packet: HandoffPacket | None = None
+    pending_offer: PendingOffer | None = None
+    briefing: str = ""
+    """What the human did, written by the summarizer at hand-back, for the AI to continue from."""
+    memory_highlights: list[str] = Field(default_factory=list[str])
+
+    def fact(self, name: str) -> Fact | None:
+        """The current fact with this name, if any."""
+        for fact in self.facts:
+            if fact.name == name:
+                return fact
+        return None
+
+    @property
+    def last_signals(self) -> Signals | None:
+        return self.signals[-1] if self.signals else None

@@ -1,0 +1,1 @@
+"""The offline engine: embedded, deterministic, no network."""
