@@ -34,8 +34,7 @@ class UnknownConversationError(BadInputError):
 
     def __init__(self, conversation_id: str) -> None:
         super().__init__(
-            f"no conversation with id {conversation_id!r} in this data directory; "
-            "start one first or check --data-dir"
+            f"no conversation with id {conversation_id!r} in this data directory; start one first or check --data-dir"
         )
         self.conversation_id = conversation_id
 
@@ -45,8 +44,7 @@ class ModeError(BadInputError):
 
     def __init__(self, command: str, mode: str, allowed: tuple[str, ...]) -> None:
         super().__init__(
-            f"{command} is not possible while the conversation is {mode}; it needs mode "
-            + " or ".join(allowed)
+            f"{command} is not possible while the conversation is {mode}; it needs mode " + " or ".join(allowed)
         )
         self.command = command
         self.mode = mode

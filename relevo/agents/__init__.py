@@ -1,1 +1,37 @@
-"""relevo.agents."""
+"""The agents that decide: triage, the escalation policy, the resolver, the summarizer."""
+
+from relevo.agents._card import render_card
+from relevo.agents._knowledge import KnowledgeAnswer, KnowledgeBase
+from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyView, Stage, trigger
+from relevo.agents._resolver import OfflineResolver, Resolution, Resolver, ResolverTurn
+from relevo.agents._routing import route_handoff
+from relevo.agents._summarizer import OfflineSummarizer, Summarizer, primary_intent
+from relevo.agents._texts import format_date, render_text, word
+from relevo.agents._toolbox import Toolbox
+from relevo.agents._triage import OfflineTriage, Triage, TriageResult
+
+__all__ = [
+    "EscalationPolicy",
+    "EscalationTrigger",
+    "KnowledgeAnswer",
+    "KnowledgeBase",
+    "OfflineResolver",
+    "OfflineSummarizer",
+    "OfflineTriage",
+    "PolicyView",
+    "Resolution",
+    "Resolver",
+    "ResolverTurn",
+    "Stage",
+    "Summarizer",
+    "Toolbox",
+    "Triage",
+    "TriageResult",
+    "format_date",
+    "primary_intent",
+    "render_card",
+    "render_text",
+    "route_handoff",
+    "trigger",
+    "word",
+]

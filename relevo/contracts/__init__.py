@@ -1,7 +1,15 @@
 """Typed contracts shared by every layer: messages, signals, records, escalations, packets, state."""
 
+from relevo.contracts._catalog import Article, IntentCatalog, IntentDefinition
 from relevo.contracts._escalation import EscalationDecision, EscalationReason, Priority, ReasonCode, Route
-from relevo.contracts._messages import AIMessage, Channel, CustomerMessage, HumanAgentMessage, Message, SystemEvent
+from relevo.contracts._messages import (
+    AIMessage,
+    Channel,
+    CustomerMessage,
+    HumanAgentMessage,
+    Message,
+    SystemEvent,
+)
 from relevo.contracts._packet import CustomerRef, HandoffPacket, IntentSummary, Tier, Trend
 from relevo.contracts._records import Attempt, AttemptOutcome, Commitment, Fact, ToolCallRecord
 from relevo.contracts._signals import IntentScore, Signals
@@ -20,6 +28,7 @@ from relevo.contracts._state import (
 
 __all__ = [
     "AIMessage",
+    "Article",
     "Attempt",
     "AttemptOutcome",
     "Channel",
@@ -36,6 +45,8 @@ __all__ = [
     "HandoffPacket",
     "HumanAgentMessage",
     "HumanReply",
+    "IntentCatalog",
+    "IntentDefinition",
     "IntentScore",
     "IntentSummary",
     "Message",

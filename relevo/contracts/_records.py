@@ -61,7 +61,8 @@ class ToolCallRecord(BaseModel):
     id: str
     tool: str
     arguments: dict[str, str | int | float | bool | None]
-    ok: bool
+    status: Literal["ok", "rejected", "failed"]
+    """``rejected``: the tool refused (unknown id, bad arguments, outside policy); ``failed``: it broke."""
     result: str
     """The tool's result rendered as JSON text (data, never instructions)."""
     error: str = ""

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from relevo.contracts import Tier
+from relevo.contracts import Article, IntentCatalog, IntentDefinition, Tier
 
 LoyaltyTier = Literal["bronze", "silver", "gold", "platinum"]
 
@@ -73,7 +73,7 @@ class Shipment(_Frozen):
     estimated_delivery: date | None
     delay_reason: str = ""
     tracking_outage: bool = False
-    """The carrier's tracking API is down: ``track_shipment`` fails for this shipment (a tool-failure case)."""
+    """The carrier's tracking API is down: ``track_shipment`` fails for this shipment (tool-failure case)."""
     events: list[ShipmentEvent]
 
 
@@ -111,36 +111,6 @@ class StoreData(_Frozen):
     orders: list[Order]
     shipments: list[Shipment]
     policy: CompensationPolicy
-
-
-class Article(_Frozen):
-    """A knowledge-base article: one markdown file with front matter per language."""
-
-    id: str
-    """``KB-SHIP-01`` style; the same id across translations."""
-    title: str
-    topic: Literal["shipping", "returns", "warranty", "payments", "orders", "account"]
-    language: str
-    body: str
-
-
-class IntentDefinition(_Frozen):
-    """One intent of the catalog: a developer-supplied name, examples in several languages, routing hints."""
-
-    name: str
-    description: str
-    queue: str
-    """Where a handoff for this intent goes (orders, billing, returns, sales, support)."""
-    skill: str
-    required_facts: list[str] = Field(default_factory=list[str])
-    """Facts a human needs for this intent, e.g. ``order_id``; the packet lists those missing."""
-    kb_topic: str | None = None
-    examples: dict[str, list[str]]
-    """Language code -> example utterances."""
-
-
-class IntentCatalog(_Frozen):
-    intents: list[IntentDefinition]
 
 
 __all__ = [

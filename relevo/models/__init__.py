@@ -1,1 +1,1 @@
-"""relevo.models."""
+"""Model backends behind relevo's model port; the offline engine lives in relevo.models.offline."""

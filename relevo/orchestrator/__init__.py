@@ -1,1 +1,31 @@
-"""relevo.orchestrator."""
+"""The orchestrator composes: state, graph assembly, routing, the conversation runtime, persistence."""
+
+from relevo.orchestrator._builder import DeskBuilder, default_embedder, embedding_cache_path, fixed_clock
+from relevo.orchestrator._context import Clock, RunContext, Specialist, SupportAgents, TurnIds
+from relevo.orchestrator._desk import SupportDesk
+from relevo.orchestrator._graph import NodeName, SupportGraph, SupportGraphBuilder, specialist_node
+from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
+from relevo.orchestrator._persistence import open_sqlite_checkpointer, relevo_serializer
+from relevo.orchestrator._turns import TurnResult
+
+__all__ = [
+    "MAX_MESSAGE_CHARS",
+    "Clock",
+    "DeskBuilder",
+    "NodeName",
+    "RunContext",
+    "Specialist",
+    "SupportAgents",
+    "SupportDesk",
+    "SupportGraph",
+    "SupportGraphBuilder",
+    "TurnIds",
+    "TurnResult",
+    "default_embedder",
+    "embedding_cache_path",
+    "fixed_clock",
+    "normalise_text",
+    "open_sqlite_checkpointer",
+    "relevo_serializer",
+    "specialist_node",
+]

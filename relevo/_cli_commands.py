@@ -1,0 +1,192 @@
+"""The CLI's commands (kept apart from argument parsing so ``relevo --help`` stays instant)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from relevo._config import RelevoConfig
+from relevo._errors import BadInputError, RelevoError
+from relevo._story import run_line, run_story, story_json, story_text
+from relevo._transcript import packet_json, turn_json, turn_lines
+from relevo.agents import OfflineTriage, render_card
+from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
+from relevo.demo import load_intent_catalog
+from relevo.orchestrator import DeskBuilder, default_embedder, normalise_text
+
+__all__ = ["chat", "chat_script", "demo", "graph", "triage"]
+
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def demo(config: RelevoConfig, *, data_dir: Path | None, as_json: bool) -> int:
+    with tempfile.TemporaryDirectory(prefix="relevo-demo-") as tmp:
+        root = data_dir or Path(tmp)
+        if not as_json:
+            print(
+                "relevo demo — loading the offline engine (first run embeds the catalog, ~1 min)…",
+                file=sys.stderr,
+            )
+        with DeskBuilder(config).open(root) as desk:
+            results = run_story(desk)
+        if as_json:
+            print(json.dumps(story_json(results), ensure_ascii=False, indent=2))
+        else:
+            print(story_text(results))
+    return 0
+
+
+def chat_script(
+    config: RelevoConfig,
+    *,
+    script: Path,
+    customer: str | None,
+    data_dir: Path | None,
+    conversation: str | None,
+    as_json: bool,
+) -> int:
+    try:
+        raw = script.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"cannot read script {script}: {exc.strerror}") from exc
+    lines = [line for line in raw.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    root = data_dir or config.storage.data_dir
+    builder = DeskBuilder(config)
+    desk = builder.open(root)
+    try:
+        conv = conversation or desk.start(customer_id=customer)
+        if conversation is not None:
+            desk.state(conversation)
+        turns: list[dict[str, Any]] = []
+        for line in lines:
+            if line.strip() == "/restart":
+                desk.close()
+                desk = DeskBuilder(config).open(root)
+                state = desk.state(conv)
+                turns.append(
+                    {
+                        "input": "/restart",
+                        "actor": "system",
+                        "reply": None,
+                        "mode": state.mode,
+                        "signals": None,
+                        "escalation": None,
+                    }
+                )
+                continue
+            try:
+                result = run_line(desk, conv, line)
+            except BadInputError as exc:
+                state = desk.state(conv)
+                turns.append(
+                    {
+                        "input": line,
+                        "actor": "system",
+                        "reply": None,
+                        "mode": state.mode,
+                        "signals": None,
+                        "escalation": None,
+                        "error": str(exc),
+                    }
+                )
+                if not as_json:
+                    print(f"  {'error':>10} │ {exc}")
+                continue
+            turns.append(turn_json(result))
+            if not as_json:
+                print("\n".join(turn_lines(result)))
+        packet = desk.state(conv).packet
+        if as_json:
+            out = {"conversation_id": conv, "turns": turns, "packet": packet_json(packet)}
+            print(json.dumps(out, ensure_ascii=False, indent=2))
+        elif packet is not None:
+            print(render_card(packet))
+    finally:
+        desk.close()
+    return 0
+
+
+def chat(config: RelevoConfig, *, customer: str | None, data_dir: Path | None, conversation: str | None) -> int:
+    root = data_dir or config.storage.data_dir
+    print("relevo chat — loading the offline engine…", file=sys.stderr)
+    with DeskBuilder(config).open(root) as desk:
+        conv = conversation or desk.start(customer_id=customer)
+        state = desk.state(conv)
+        who = state.customer.name or state.customer.id
+        print(
+            f"conversation {conv} as {who} ({state.customer.tier}). Type a message; human side: "
+            "/takeover AGENT, /reply TEXT, /handback [NOTE], /resolve, /card, /quit"
+        )
+        while True:
+            try:
+                line = input("you › ")
+            except EOFError:
+                break
+            if line.strip() in ("/quit", "/exit"):
+                break
+            if line.strip() == "/card":
+                packet = desk.state(conv).packet
+                print(render_card(packet) if packet is not None else "no handoff yet")
+                continue
+            try:
+                result = run_line(desk, conv, line)
+            except RelevoError as exc:
+                print(f"  ! {exc}")
+                continue
+            print("\n".join(turn_lines(result)[1:]))
+    return 0
+
+
+def triage(config: RelevoConfig, *, texts: list[str], file: Path | None) -> int:
+    items = list(texts)
+    if file is not None:
+        items += _read_utterances(file)
+    if not items:
+        raise BadInputError("give utterances as arguments or with --file")
+    engine = OfflineTriage(load_intent_catalog(), default_embedder(), config.triage)
+    state = ConversationState(conversation_id="triage", customer=CustomerRef(id="triage"))
+    for n, text in enumerate(items, 1):
+        clean = normalise_text(text).text
+        language = engine.detect_language(clean, None)
+        message = CustomerMessage(id=f"msg-{n}", at=_EPOCH, text=clean, language=language)
+        signals = engine.assess(state, message).signals
+        row: dict[str, Any] = {"text": text}
+        row.update(
+            signals.model_dump(
+                include={
+                    "intent",
+                    "confidence",
+                    "sentiment",
+                    "explicit_human_request",
+                    "out_of_scope",
+                    "language",
+                }
+            )
+        )
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def graph(config: RelevoConfig) -> int:
+    print(DeskBuilder(config).compile().get_graph().draw_mermaid())
+    return 0
+
+
+def _read_utterances(path: Path) -> list[str]:
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise BadInputError(f"cannot read {path}: {exc.strerror}") from exc
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        fields = reader.fieldnames or []
+        column = next((c for c in ("text", "utterance") if c in fields), None)
+        if column is None:
+            raise BadInputError(f"{path} has no 'text' (or 'utterance') column; columns: {', '.join(fields)}")
+        return [row[column] for row in reader if row.get(column, "").strip()]
+    return [line for line in text.splitlines() if line.strip()]

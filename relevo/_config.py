@@ -1,0 +1,158 @@
+"""relevo's configuration: one typed object, loaded from the packaged defaults plus a deployment file."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from relevo._errors import ConfigurationError
+
+__all__ = [
+    "EscalationConfig",
+    "RelevoConfig",
+    "ResolverConfig",
+    "RoutingConfig",
+    "StorageConfig",
+    "TriageConfig",
+    "load_config",
+]
+
+_DEFAULTS = Path(__file__).parent / "_defaults" / "relevo.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StorageConfig(_Section):
+    data_dir: Path = Path(".relevo")
+
+
+class TriageConfig(_Section):
+    min_confidence: float = Field(0.40, ge=0, le=1)
+    similarity_margin: float = 0.02
+    trend_window: int = Field(3, ge=2)
+
+
+class ResolverConfig(_Section):
+    kb_min_score: float = Field(0.80, ge=0, le=1)
+    kb_margin: float = Field(0.0, ge=0, le=1)
+
+
+class ToggleRule(_Section):
+    enabled: bool = True
+
+
+class NegativeSentimentRule(ToggleRule):
+    threshold: float = Field(-0.6, ge=-1, le=1)
+
+
+class SentimentTrendRule(ToggleRule):
+    window: int = Field(3, ge=2)
+    drop: float = Field(0.5, gt=0, le=2)
+    level: float = Field(-0.25, ge=-1, le=1)
+
+
+class ConsecutiveRule(ToggleRule):
+    consecutive: int = Field(2, ge=1)
+
+
+class LoopRule(ToggleRule):
+    same_intent_turns: int = Field(3, ge=2)
+
+
+class RepeatedFailureRule(ToggleRule):
+    rejections: int = Field(2, ge=1)
+
+
+class PolicySensitiveRule(ToggleRule):
+    topics: list[str] = Field(default_factory=lambda: ["legal_threat", "chargeback", "data_protection", "safety"])
+    amount_above: float = Field(100.0, ge=0)
+    amount_intents: list[str] = Field(default_factory=lambda: ["refund_request", "complaint"])
+
+
+class LeadRule(ToggleRule):
+    intents: list[str] = Field(default_factory=lambda: ["bulk_purchase"])
+    min_confidence: float = Field(0.5, ge=0, le=1)
+
+
+class VipRule(ToggleRule):
+    tiers: list[str] = Field(default_factory=lambda: ["platinum"])
+    sentiment_below: float = Field(-0.2, ge=-1, le=1)
+    intents: list[str] = Field(default_factory=list[str])
+
+
+class EscalationConfig(_Section):
+    """Thresholds of the built-in escalation rules (see ``relevo/_defaults/relevo.toml``)."""
+
+    explicit_request: ToggleRule = ToggleRule()
+    negative_sentiment: NegativeSentimentRule = NegativeSentimentRule()
+    sentiment_trend: SentimentTrendRule = SentimentTrendRule()
+    out_of_scope: ConsecutiveRule = ConsecutiveRule()
+    low_confidence: ConsecutiveRule = ConsecutiveRule()
+    loop_detected: LoopRule = LoopRule()
+    repeated_failure: RepeatedFailureRule = RepeatedFailureRule()
+    policy_sensitive: PolicySensitiveRule = PolicySensitiveRule()
+    lead_qualified: LeadRule = LeadRule()
+    vip: VipRule = VipRule()
+    tool_failure: ToggleRule = ToggleRule()
+
+
+class RoutingConfig(_Section):
+    urgent_reasons: list[str] = Field(default_factory=list[str])
+    high_reasons: list[str] = Field(default_factory=list[str])
+    high_tiers: list[str] = Field(default_factory=list[str])
+
+
+class RelevoConfig(_Section):
+    """Everything configurable about a relevo deployment."""
+
+    storage: StorageConfig = StorageConfig()
+    triage: TriageConfig = TriageConfig()
+    resolver: ResolverConfig = ResolverConfig()
+    escalation: EscalationConfig = EscalationConfig()
+    routing: RoutingConfig = RoutingConfig()
+
+
+def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = None) -> RelevoConfig:
+    """The packaged defaults, with ``path`` (a TOML file) and then ``overrides`` merged over them.
+
+    Raises:
+        ConfigurationError: the file is missing, is not valid TOML, or has an unknown key or a bad value.
+    """
+    merged = _read_toml(_DEFAULTS)
+    if path is not None:
+        merged = _merge(merged, _read_toml(path))
+    if overrides:
+        merged = _merge(merged, overrides)
+    try:
+        return RelevoConfig.model_validate(merged)
+    except ValidationError as exc:
+        where = path or _DEFAULTS
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+        )
+        raise ConfigurationError(f"{where}: {problems}") from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigurationError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)  # pyright: ignore[reportUnknownArgumentType]
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,65 @@
+"""The knowledge base the resolver answers from: articles, searched cross-lingually, quoted with their id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from relevo.contracts import Article
+from relevo.models.offline import Document, Embedder, PassageIndex
+
+__all__ = ["KnowledgeAnswer", "KnowledgeBase"]
+
+_MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeAnswer:
+    """A grounded passage: what to say and which article says it."""
+
+    article_id: str
+    title: str
+    language: str
+    passage: str
+    score: float
+
+
+class KnowledgeBase:
+    """Articles indexed by passage; answers only when a passage clears the score threshold."""
+
+    def __init__(self, embedder: Embedder, articles: Sequence[Article]) -> None:
+        self.articles = {(a.id, a.language): a for a in articles}
+        self.topics = {a.id: a.topic for a in articles}
+        self._index = PassageIndex(
+            embedder, [Document(a.id, a.title, a.language, _MARKDOWN.sub("", a.body)) for a in articles]
+        )
+
+    def answer(
+        self,
+        question: str,
+        *,
+        language: str,
+        min_score: float,
+        margin: float = 0.0,
+        topic: str | None = None,
+    ) -> KnowledgeAnswer | None:
+        """The best passage for ``question`` in ``language`` (or English), or ``None`` if nothing is good enough.
+
+        Args:
+            question: the customer's words.
+            language: the customer's language; a translation of the best article is preferred.
+            min_score: cosine similarity a passage must reach.
+            margin: how much the best article must beat the runner-up by.
+            topic: when the intent names a knowledge-base topic, articles of that topic are preferred.
+        """
+        hits = self._index.search(question, language=language, top_k=4, min_score=min_score)
+        if topic is not None:
+            on_topic = [h for h in hits if self.topics.get(h.document_id) == topic]
+            hits = on_topic or hits
+        if not hits:
+            return None
+        best = hits[0]
+        if margin and len(hits) > 1 and best.score - hits[1].score < margin:
+            return None
+        return KnowledgeAnswer(best.document_id, best.title, best.language, best.text, best.score)

@@ -1,0 +1,277 @@
+"""The escalation policy: a deterministic rule engine where every firing records its evidence.
+
+Rules run in two stages. ``triage`` rules see the customer's message and its signals before the resolver
+acts; ``resolution`` rules see what the resolver did (tool failures, ungrounded answers, a reply that
+repeats an earlier one) before anything is sent. An LLM vote may add reasons later; it never removes one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from relevo._config import EscalationConfig
+from relevo.contracts import (
+    Attempt,
+    ConversationState,
+    EscalationDecision,
+    EscalationReason,
+    Signals,
+    ToolCallRecord,
+)
+
+__all__ = ["EscalationPolicy", "EscalationTrigger", "PolicyView", "Stage", "trigger"]
+
+Stage = Literal["triage", "resolution"]
+
+_SMALL_TALK = frozenset({"greeting", "thanks_goodbye", "affirm", "deny", "human_agent", "out_of_scope"})
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """What a rule may look at for one customer turn."""
+
+    state: ConversationState
+    """The conversation before this turn's updates are merged."""
+    signals: Signals
+    """This turn's triage signals."""
+    history: Sequence[Signals]
+    """Signals of the customer turns since the AI last took (or took back) the conversation, this one last."""
+    min_confidence: float
+    attempts: Sequence[Attempt] = ()
+    """Resolution stage: what the resolver tried this turn."""
+    tool_calls: Sequence[ToolCallRecord] = ()
+    """Resolution stage: the tool calls made this turn."""
+    reply: str = ""
+    """Resolution stage: the reply the resolver is about to send."""
+    earlier_ai_replies: Sequence[str] = field(default_factory=tuple[str, ...])
+
+
+@dataclass(frozen=True)
+class EscalationTrigger:
+    """A named rule: returns the evidence when it fires, ``None`` when it does not."""
+
+    code: str
+    stage: Stage
+    check: Callable[[PolicyView], str | None]
+    score: float = 1.0
+
+    def evaluate(self, view: PolicyView) -> EscalationReason | None:
+        evidence = self.check(view)
+        return None if evidence is None else EscalationReason(code=self.code, evidence=evidence, score=self.score)
+
+
+def trigger(code: str, *, stage: Stage = "triage") -> Callable[[Callable[[PolicyView], str | None]], EscalationTrigger]:
+    """Turn a function ``(PolicyView) -> evidence | None`` into an escalation trigger with a reason code.
+
+    Example::
+
+        @trigger("billing_dispute")
+        def billing_dispute(view: PolicyView) -> str | None:
+            return view.signals.intent == "payment_issue" and "charged twice" in ... or None
+    """
+
+    def wrap(check: Callable[[PolicyView], str | None]) -> EscalationTrigger:
+        return EscalationTrigger(code=code, stage=stage, check=check)
+
+    return wrap
+
+
+class EscalationPolicy:
+    """An ordered set of triggers; evaluating a stage runs every trigger of it and keeps all that fire."""
+
+    def __init__(self, triggers: Sequence[EscalationTrigger]) -> None:
+        self.triggers: tuple[EscalationTrigger, ...] = tuple(triggers)
+
+    @classmethod
+    def from_config(cls, config: EscalationConfig) -> EscalationPolicy:
+        """The built-in rules, with the thresholds of ``config``; disabled rules are left out."""
+        return cls(_builtin_triggers(config))
+
+    def with_trigger(self, extra: EscalationTrigger) -> EscalationPolicy:
+        """A copy of this policy with one more trigger (a custom rule)."""
+        return EscalationPolicy([*self.triggers, extra])
+
+    def without(self, code: str) -> EscalationPolicy:
+        """A copy of this policy without the triggers of ``code``."""
+        return EscalationPolicy([t for t in self.triggers if t.code != code])
+
+    def evaluate(self, view: PolicyView, stage: Stage) -> EscalationDecision:
+        reasons = [reason for t in self.triggers if t.stage == stage and (reason := t.evaluate(view)) is not None]
+        return EscalationDecision(fired=bool(reasons), reasons=reasons, stage=stage, message_id=view.signals.message_id)
+
+
+def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
+    out: list[EscalationTrigger] = []
+
+    if config.explicit_request.enabled:
+        out.append(
+            EscalationTrigger(
+                "explicit_request",
+                "triage",
+                lambda v: (
+                    f'customer asked for a human: "{v.signals.human_request_evidence}"'
+                    if v.signals.explicit_human_request
+                    else None
+                ),
+            )
+        )
+
+    neg = config.negative_sentiment
+    if neg.enabled:
+        out.append(
+            EscalationTrigger(
+                "negative_sentiment",
+                "triage",
+                lambda v: (
+                    (
+                        f"sentiment {v.signals.sentiment:+.2f} ≤ {neg.threshold:+.2f}"
+                        + (f" ({', '.join(v.signals.sentiment_evidence[:3])})" if v.signals.sentiment_evidence else "")
+                    )
+                    if v.signals.sentiment <= neg.threshold
+                    else None
+                ),
+            )
+        )
+
+    trend = config.sentiment_trend
+    if trend.enabled:
+
+        def sentiment_trend(v: PolicyView) -> str | None:
+            window = [s.sentiment for s in v.history[-trend.window :]]
+            if len(window) < 2:
+                return None
+            drop = max(window[:-1]) - window[-1]
+            if drop >= trend.drop and window[-1] <= trend.level:
+                path = " → ".join(f"{x:+.2f}" for x in window)
+                return f"sentiment worsening over {len(window)} turns: {path}"
+            return None
+
+        out.append(EscalationTrigger("sentiment_trend", "triage", sentiment_trend))
+
+    oos = config.out_of_scope
+    if oos.enabled:
+
+        def out_of_scope(v: PolicyView) -> str | None:
+            run = _trailing(v.history, lambda s: s.out_of_scope)
+            if run >= oos.consecutive:
+                return f"{run} consecutive out-of-scope messages; last: intent {v.signals.intent}"
+            return None
+
+        out.append(EscalationTrigger("out_of_scope", "triage", out_of_scope))
+
+    low = config.low_confidence
+    if low.enabled:
+
+        def low_confidence(v: PolicyView) -> str | None:
+            failed_ids = {a.message_id for a in (*v.state.attempts, *v.attempts) if a.outcome == "failed"}
+
+            def not_understood(s: Signals) -> bool:
+                return (not s.out_of_scope and s.confidence < v.min_confidence) or s.message_id in failed_ids
+
+            run = _trailing(v.history, not_understood)
+            if run >= low.consecutive:
+                return (
+                    f"{run} consecutive turns not understood or not answerable from the knowledge base "
+                    f"(last intent {v.signals.intent} at {v.signals.confidence:.2f})"
+                )
+            return None
+
+        out.append(EscalationTrigger("low_confidence", "resolution", low_confidence))
+
+    loop = config.loop_detected
+    if loop.enabled:
+
+        def same_intent(v: PolicyView) -> str | None:
+            intent = v.signals.intent
+            if intent in _SMALL_TALK:
+                return None
+            run = _trailing(v.history, lambda s: s.intent == intent)
+            if run >= loop.same_intent_turns:
+                return f"intent {intent} asked {run} times in a row"
+            return None
+
+        def repeating_reply(v: PolicyView) -> str | None:
+            if v.reply and v.reply in v.earlier_ai_replies:
+                return f'the AI was about to repeat an earlier reply: "{v.reply[:120]}"'
+            return None
+
+        out.append(EscalationTrigger("loop_detected", "triage", same_intent))
+        out.append(EscalationTrigger("loop_detected", "resolution", repeating_reply))
+
+    failure = config.repeated_failure
+    if failure.enabled:
+
+        def repeated_failure(v: PolicyView) -> str | None:
+            count = sum(1 for s in v.history if s.rejects_previous_answer)
+            if v.signals.rejects_previous_answer and count >= failure.rejections:
+                return f"customer rejected the AI's answers {count} times"
+            return None
+
+        out.append(EscalationTrigger("repeated_failure", "triage", repeated_failure))
+
+    sensitive = config.policy_sensitive
+    if sensitive.enabled:
+
+        def policy_sensitive(v: PolicyView) -> str | None:
+            topics = [t for t in v.signals.sensitive_topics if t in sensitive.topics]
+            if topics:
+                return "sensitive topic: " + ", ".join(topics)
+            if v.signals.intent in sensitive.amount_intents:
+                above = [a for a in v.signals.amounts if a > sensitive.amount_above]
+                if above:
+                    return f"amount {max(above):.2f} above the {sensitive.amount_above:.2f} limit ({v.signals.intent})"
+            return None
+
+        out.append(EscalationTrigger("policy_sensitive", "triage", policy_sensitive))
+
+    lead = config.lead_qualified
+    if lead.enabled:
+        out.append(
+            EscalationTrigger(
+                "lead_qualified",
+                "triage",
+                lambda v: (
+                    f"sales lead: intent {v.signals.intent} at {v.signals.confidence:.2f}"
+                    if v.signals.intent in lead.intents and v.signals.confidence >= lead.min_confidence
+                    else None
+                ),
+            )
+        )
+
+    vip = config.vip
+    if vip.enabled:
+
+        def vip_rule(v: PolicyView) -> str | None:
+            tier = v.state.customer.tier
+            if tier not in vip.tiers:
+                return None
+            if v.signals.sentiment < vip.sentiment_below:
+                return f"{tier} customer, sentiment {v.signals.sentiment:+.2f}"
+            if v.signals.intent in vip.intents:
+                return f"{tier} customer raised {v.signals.intent}"
+            return None
+
+        out.append(EscalationTrigger("vip", "triage", vip_rule))
+
+    if config.tool_failure.enabled:
+
+        def tool_failure(v: PolicyView) -> str | None:
+            failed = [c for c in v.tool_calls if c.status == "failed"]
+            if failed:
+                return "; ".join(f"{c.tool} ({c.id}) failed: {c.error}" for c in failed)
+            return None
+
+        out.append(EscalationTrigger("tool_failure", "resolution", tool_failure))
+
+    return out
+
+
+def _trailing(history: Sequence[Signals], predicate: Callable[[Signals], bool]) -> int:
+    run = 0
+    for signals in reversed(history):
+        if not predicate(signals):
+            break
+        run += 1
+    return run

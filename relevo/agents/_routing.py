@@ -1,0 +1,40 @@
+"""Where a handoff goes: queue and skill from the intent, language from the conversation, priority from why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from relevo._config import RoutingConfig
+from relevo.contracts import CustomerRef, EscalationReason, IntentCatalog, Priority, Route
+
+__all__ = ["route_handoff"]
+
+_REASON_QUEUES = {"lead_qualified": ("sales", "sales"), "policy_sensitive": ("support", "escalations")}
+
+
+def route_handoff(
+    *,
+    intent: str,
+    language: str,
+    customer: CustomerRef,
+    reasons: Sequence[EscalationReason],
+    urgency: float,
+    catalog: IntentCatalog,
+    config: RoutingConfig,
+) -> Route:
+    """The queue, skill, language and priority for a handoff."""
+    codes = [r.code for r in reasons]
+    definition = catalog.get(intent)
+    queue, skill = (definition.queue, definition.skill) if definition is not None else ("general", "general")
+    for code in codes:
+        if code in _REASON_QUEUES:
+            queue, skill = _REASON_QUEUES[code]
+            break
+    priority: Priority = "normal"
+    if any(code in config.urgent_reasons for code in codes) or urgency >= 0.8:
+        priority = "urgent"
+    elif any(code in config.high_reasons for code in codes) or customer.tier in config.high_tiers or urgency >= 0.5:
+        priority = "high"
+    elif customer.is_guest and not codes:
+        priority = "low"
+    return Route(queue=queue, skill=skill, language=language, priority=priority)

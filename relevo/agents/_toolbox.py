@@ -1,0 +1,37 @@
+"""Runs tools for one turn on behalf of an agent and records every call as data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from relevo.contracts import ToolCallRecord
+from relevo.tools import ToolContext, ToolRegistry, ToolResult
+
+__all__ = ["Toolbox"]
+
+_Arg = str | int | float | bool | None
+
+
+class Toolbox:
+    """A registry bound to one turn's context; ``calls`` lists what ran, in order."""
+
+    def __init__(self, registry: ToolRegistry, context: ToolContext) -> None:
+        self.registry = registry
+        self.context = context
+        self.calls: list[ToolCallRecord] = []
+
+    def call(self, name: str, arguments: Mapping[str, _Arg]) -> tuple[ToolCallRecord, ToolResult]:
+        """Run tool ``name``; failures come back as a result with ``ok=False``, never as an exception."""
+        result = self.registry.call(name, dict(arguments), self.context)
+        status = "ok" if result.ok else ("failed" if result.error_kind == "failed" else "rejected")
+        record = ToolCallRecord(
+            id=self.context.new_id("call"),
+            tool=name,
+            arguments=dict(arguments),
+            status=status,
+            result=json.dumps(result.data, ensure_ascii=False, default=str, sort_keys=True),
+            error=result.error,
+        )
+        self.calls.append(record)
+        return record, result

@@ -1,0 +1,160 @@
+"""``relevo bench turn``: turn latency on the offline graph, and orchestration overhead vs bare LangGraph.
+
+Both graphs run side by side in one process, interleaved conversation by conversation, each with its own
+SQLite checkpointer file, so machine noise hits both alike. Overhead is the turn's wall time minus the time
+spent inside the agents (triage, policy, resolver, summarizer), i.e. what relevo's orchestration costs:
+state validation, reducers, checkpoint serialisation and writes.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+
+from relevo._config import RelevoConfig
+from relevo.agents import OfflineResolver, OfflineSummarizer, OfflineTriage
+from relevo.models.offline import E5Embedder
+from relevo.orchestrator import DeskBuilder, NodeName, open_sqlite_checkpointer
+from relevo.orchestrator._builder import embedding_cache_path
+
+__all__ = ["CONVERSATIONS", "bench_turn"]
+
+CONVERSATIONS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
+    ("C-1001", ("Hi there", "my headphones still haven't arrived", "yes please", "thanks, bye")),
+    (
+        "C-1006",
+        ("How many days do I have to return an item?", "and how long does the refund take?", "thank you"),
+    ),
+    ("C-1002", ("Hola", "¿Dónde está mi pedido?", "Quiero hablar con un agente")),
+    ("C-1003", ("Olá, quais são as formas de pagamento?", "posso pagar com boleto?", "obrigado")),
+    (None, ("Hello, what are your opening hours?", "how much does shipping cost to Spain?", "ok thanks")),
+    ("C-1004", ("Where is my order?", "can you track it please", "this is ridiculous, nobody helps")),
+)
+
+
+class _BareState(TypedDict, total=False):
+    inbox: str
+    route: str
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _bare_graph(path: Path) -> Any:
+    """The support graph's topology with no-op nodes, on the same kind of checkpointer."""
+
+    def noop(_: _BareState) -> dict[str, Any]:
+        return {}
+
+    g = StateGraph(_BareState)
+    for node in NodeName:
+        g.add_node(node.value, noop)
+    g.add_edge(START, NodeName.INGEST.value)
+    g.add_conditional_edges(
+        NodeName.INGEST.value,
+        lambda s: NodeName.TRIAGE.value,
+        [NodeName.TRIAGE.value, NodeName.HUMAN_DESK.value, END],
+    )
+    g.add_edge(NodeName.TRIAGE.value, NodeName.ESCALATE.value)
+    g.add_conditional_edges(
+        NodeName.ESCALATE.value,
+        lambda s: NodeName.RESOLVE.value,
+        [NodeName.RESOLVE.value, NodeName.SUMMARIZE.value],
+    )
+    g.add_conditional_edges(NodeName.RESOLVE.value, lambda s: END, [NodeName.SUMMARIZE.value, END])
+    g.add_edge(NodeName.SUMMARIZE.value, NodeName.HANDOFF.value)
+    g.add_edge(NodeName.HANDOFF.value, END)
+    g.add_edge(NodeName.HUMAN_DESK.value, END)
+    return g.compile(checkpointer=open_sqlite_checkpointer(path))
+
+
+class _Stopwatch:
+    """Accumulates time spent inside agent calls."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - start
+
+        return timed
+
+
+def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextIO | None = None) -> dict[str, Any]:
+    """Run ``conversations`` scripted conversations through both graphs and report latency figures."""
+    # No in-memory cache of customer text: every message is embedded as it would be live.
+    embedder = E5Embedder(embedding_cache_path(), memory_items=0)
+    watch = _Stopwatch()
+    with tempfile.TemporaryDirectory(prefix="relevo-bench-") as tmp:
+        root = Path(tmp)
+        builder = DeskBuilder(config).with_embedder(embedder)
+        desk = builder.open(root / "relevo")
+        agents = desk.context.agents
+        triage = agents.triage
+        resolver = agents.resolver
+        summarizer = agents.summarizer
+        assert isinstance(triage, OfflineTriage)
+        assert isinstance(resolver, OfflineResolver)
+        assert isinstance(summarizer, OfflineSummarizer)
+        triage.assess = watch.wrap(triage.assess)  # type: ignore[method-assign]
+        triage.detect_language = watch.wrap(triage.detect_language)  # type: ignore[method-assign]
+        resolver.resolve = watch.wrap(resolver.resolve)  # type: ignore[method-assign]
+        summarizer.packet = watch.wrap(summarizer.packet)  # type: ignore[method-assign]
+        policy = agents.policy
+        policy.evaluate = watch.wrap(policy.evaluate)  # type: ignore[method-assign]
+        bare = _bare_graph(root / "bare.sqlite")
+
+        turn_ms: list[float] = []
+        overhead_ms: list[float] = []
+        bare_ms: list[float] = []
+        warmup = 2
+        for n in range(conversations + warmup):
+            customer, script = CONVERSATIONS[n % len(CONVERSATIONS)]
+            conv = desk.start(customer_id=customer)
+            bare_thread = {"configurable": {"thread_id": f"bare-{n}"}}
+            for line in script:
+                text = f"{line} ({n})" if n >= len(CONVERSATIONS) else line
+                watch.seconds = 0.0
+                start = time.perf_counter()
+                desk.send(conv, text)
+                elapsed = time.perf_counter() - start
+                b_start = time.perf_counter()
+                bare.invoke({"inbox": text}, bare_thread)
+                b_elapsed = time.perf_counter() - b_start
+                if n >= warmup:
+                    turn_ms.append(elapsed * 1000)
+                    overhead_ms.append((elapsed - watch.seconds) * 1000)
+                    bare_ms.append(b_elapsed * 1000)
+            if progress is not None:
+                progress.write(f"\rbench turn: {n + 1}/{conversations + warmup} conversations")
+                progress.flush()
+        if progress is not None:
+            progress.write("\n")
+        desk.close()
+        bare.checkpointer.conn.close()
+
+    overhead_p50 = statistics.median(overhead_ms)
+    bare_p50 = statistics.median(bare_ms)
+    return {
+        "conversations": conversations,
+        "turns": len(turn_ms),
+        "turn_ms_p50": round(statistics.median(turn_ms), 2),
+        "turn_ms_p95": round(_p(turn_ms, 0.95), 2),
+        "agent_ms_p50": round(statistics.median(t - o for t, o in zip(turn_ms, overhead_ms, strict=True)), 2),
+        "overhead_ms_p50": round(overhead_p50, 2),
+        "bare_langgraph_ms_p50": round(bare_p50, 2),
+        "overhead_ratio": round(overhead_p50 / bare_p50, 3),
+    }

@@ -1,0 +1,174 @@
+"""The conversation runtime: start conversations, send messages, and the human side's commands."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+
+from relevo._errors import BadInputError, ModeError, UnknownConversationError
+from relevo.contracts import (
+    ConversationState,
+    CustomerRef,
+    CustomerTurn,
+    Event,
+    HandBack,
+    HumanReply,
+    Resolve,
+    Takeover,
+)
+from relevo.contracts._messages import Channel
+from relevo.orchestrator._context import RunContext
+from relevo.orchestrator._graph import SupportGraph
+from relevo.orchestrator._turns import TurnResult
+
+__all__ = ["SupportDesk"]
+
+_MAX_AGENT_NAME = 80
+
+
+class SupportDesk:
+    """Runs conversations through a compiled support graph, one LangGraph thread per conversation.
+
+    Create one with :class:`relevo.DeskBuilder` (``DeskBuilder().open(data_dir)``). Everything is persisted
+    by the checkpointer as it happens: a new process opening the same data directory continues every
+    conversation where it was.
+    """
+
+    def __init__(
+        self,
+        graph: SupportGraph,
+        context: RunContext,
+        checkpointer: BaseCheckpointSaver[Any],
+        *,
+        new_id: Callable[[], str] | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.context = context
+        self.checkpointer = checkpointer
+        self._new_id = new_id or (lambda: f"conv-{uuid.uuid4().hex[:12]}")
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._on_close = on_close
+
+    # -- conversations --------------------------------------------------------------------------------
+    def start(
+        self, *, customer_id: str | None = None, channel: Channel = "web", conversation_id: str | None = None
+    ) -> str:
+        """Open a conversation for ``customer_id`` (an unknown or missing id makes the customer a guest)."""
+        conv_id = conversation_id or self._new_id()
+        if self._snapshot(conv_id) is not None:
+            raise BadInputError(f"conversation {conv_id!r} already exists")
+        customer = self._customer(customer_id)
+        initial = ConversationState(
+            conversation_id=conv_id,
+            customer=customer,
+            channel=channel,
+            language=customer.preferred_language or "en",
+        )
+        with self._lock(conv_id):
+            self.graph.invoke(initial, self._config(conv_id), context=self.context)
+        return conv_id
+
+    def state(self, conversation_id: str) -> ConversationState:
+        """The conversation as stored now.
+
+        Raises:
+            UnknownConversationError: no such conversation in this storage.
+        """
+        values = self._snapshot(conversation_id)
+        if values is None:
+            raise UnknownConversationError(conversation_id)
+        return ConversationState.model_validate(values)
+
+    def send(self, conversation_id: str, text: str | bytes, *, channel: Channel | None = None) -> TurnResult:
+        """The customer writes ``text``. Returns the AI's reply, or none while a human owns the conversation."""
+        before = self.state(conversation_id)
+        raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        event = CustomerTurn(text=raw, channel=channel or before.channel)
+        return self._run(conversation_id, event, raw, before)
+
+    # -- the human side -------------------------------------------------------------------------------
+    def takeover(self, conversation_id: str, agent: str) -> TurnResult:
+        """Human ``agent`` takes the conversation; from now on the AI writes nothing to the customer."""
+        name = " ".join(agent.split())[:_MAX_AGENT_NAME]
+        if not name:
+            raise BadInputError("takeover needs the agent's name")
+        before = self.state(conversation_id)
+        self._require(before, "takeover", ("pending_human", "ai_active"))
+        return self._run(conversation_id, Takeover(agent=name), f"/takeover {name}", before)
+
+    def human_reply(self, conversation_id: str, text: str) -> TurnResult:
+        """The human who took over writes to the customer."""
+        if not text.strip():
+            raise BadInputError("a reply needs text")
+        before = self.state(conversation_id)
+        self._require(before, "reply", ("human_active",))
+        return self._run(conversation_id, HumanReply(text=text.strip()), f"/reply {text.strip()}", before)
+
+    def hand_back(self, conversation_id: str, note: str = "") -> TurnResult:
+        """The human gives the conversation back to the AI, with a note on what they did."""
+        before = self.state(conversation_id)
+        self._require(before, "hand back", ("human_active",))
+        return self._run(conversation_id, HandBack(note=note.strip()), f"/handback {note.strip()}".strip(), before)
+
+    def resolve(self, conversation_id: str, *, by: str = "agent") -> TurnResult:
+        """Close the conversation."""
+        before = self.state(conversation_id)
+        self._require(before, "resolve", ("ai_active", "pending_human", "human_active"))
+        return self._run(conversation_id, Resolve(by=by), "/resolve", before)
+
+    def close(self) -> None:
+        """Release storage handles."""
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
+
+    def __enter__(self) -> SupportDesk:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _run(self, conversation_id: str, event: Event, text: str, before: ConversationState) -> TurnResult:
+        config = self._config(conversation_id)
+        with self._lock(conversation_id):
+            out = self.graph.invoke({"inbox": event}, config, context=self.context)
+        after = ConversationState.model_validate(out)
+        return TurnResult.between(before, after, text)
+
+    @staticmethod
+    def _require(state: ConversationState, command: str, allowed: tuple[str, ...]) -> None:
+        if state.mode not in allowed:
+            raise ModeError(command, state.mode, allowed)
+
+    def _customer(self, customer_id: str | None) -> CustomerRef:
+        if customer_id:
+            found = self.context.store.customer(customer_id)
+            if found is not None:
+                return CustomerRef(
+                    id=found.id,
+                    name=found.name,
+                    tier=found.tier,
+                    is_guest=False,
+                    preferred_language=found.language,
+                )
+        return CustomerRef(id=customer_id or f"guest-{uuid.uuid4().hex[:8]}", is_guest=True)
+
+    def _snapshot(self, conversation_id: str) -> dict[str, Any] | None:
+        values = self.graph.get_state(self._config(conversation_id)).values
+        return dict(values) if values else None
+
+    @staticmethod
+    def _config(conversation_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": conversation_id}}
+
+    def _lock(self, conversation_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(conversation_id, threading.Lock())

@@ -1,0 +1,297 @@
+"""The support graph's nodes. Each reads the state, asks its agent, and returns a partial update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from relevo._errors import ModeError
+from relevo.agents import PolicyView, Resolver, ResolverTurn, Toolbox, render_text, word
+from relevo.contracts import (
+    AIMessage,
+    ConversationState,
+    CustomerMessage,
+    CustomerTurn,
+    EscalationReason,
+    HandBack,
+    HumanAgentMessage,
+    HumanReply,
+    Resolve,
+    Signals,
+    SystemEvent,
+    Takeover,
+)
+from relevo.orchestrator._context import RunContext, TurnIds
+from relevo.orchestrator._normalise import normalise_text
+from relevo.tools import ToolContext
+
+__all__ = [
+    "escalate",
+    "handoff",
+    "human_desk",
+    "ingest",
+    "make_resolve_node",
+    "since_ai_took_over",
+    "summarize",
+    "triage",
+]
+
+Update = dict[str, Any]
+
+
+def _ids(state: ConversationState) -> TurnIds:
+    return TurnIds(len(state.messages) + 1)
+
+
+def _last_customer_message(state: ConversationState) -> CustomerMessage:
+    for message in reversed(state.messages):
+        if isinstance(message, CustomerMessage):
+            return message
+    raise ModeError("triage", state.mode, ("ai_active with a customer message",))
+
+
+def _ai_period_start(state: ConversationState) -> int:
+    """Index of the last hand-back or reopening: what came before it is settled history for the rules."""
+    for index in range(len(state.messages) - 1, -1, -1):
+        message = state.messages[index]
+        if isinstance(message, SystemEvent) and message.event in ("hand_back", "reopened"):
+            return index
+    return 0
+
+
+def since_ai_took_over(state: ConversationState) -> list[Signals]:
+    """Signals of customer turns since the last hand-back or reopening (rules must not fire on old evidence)."""
+    start = _ai_period_start(state)
+    if start == 0:
+        return list(state.signals)
+    ids = {m.id for m in state.messages[start:] if isinstance(m, CustomerMessage)}
+    return [s for s in state.signals if s.message_id in ids]
+
+
+def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """Record what arrived. Customer text is normalised; the mode decides whether the AI may answer."""
+    event = state.inbox
+    if not isinstance(event, CustomerTurn):
+        return {}
+    ctx = runtime.context
+    ids = _ids(state)
+    now = ctx.clock()
+    clean = normalise_text(event.text)
+    if not clean.text:
+        reply = render_text("empty_message", state.language)
+        return {"messages": [AIMessage(id=ids("msg"), at=now, text=reply, agent="ingest", language=state.language)]}
+    has_spoken = any(isinstance(m, CustomerMessage) for m in state.messages)
+    hint = state.language if has_spoken else (state.customer.preferred_language or state.language)
+    language = ctx.agents.triage.detect_language(clean.text, hint)
+    message = CustomerMessage(
+        id=ids("msg"),
+        at=now,
+        text=clean.text,
+        channel=event.channel,
+        language=language,
+        received_while=state.mode,
+    )
+    update: Update = {"messages": [], "language": language}
+    if state.mode == "closed":
+        update["mode"] = "ai_active"
+        update["messages"].append(SystemEvent(id=ids("evt"), at=now, text="customer wrote again", event="reopened"))
+    if clean.truncated:
+        note = f"next message cut to {len(clean.text)} of {clean.original_chars} characters"
+        update["messages"].append(SystemEvent(id=ids("evt"), at=now, text=note, event="note"))
+    update["messages"].append(message)
+    if state.mode == "pending_human":
+        update["language"] = state.language
+        if not isinstance(state.messages[-1], AIMessage):
+            holding = render_text("holding", state.language)
+            update["messages"].append(
+                AIMessage(id=ids("msg"), at=now, text=holding, agent="ingest", language=state.language)
+            )
+    elif state.mode == "human_active":
+        update["language"] = state.language
+    return update
+
+
+def triage(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """Signals for the newest customer message."""
+    message = _last_customer_message(state)
+    result = runtime.context.agents.triage.assess(state, message)
+    return {"signals": [result.signals]}
+
+
+def escalate(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """The policy engine's triage-stage rules."""
+    ctx = runtime.context
+    signals = state.signals[-1]
+    view = PolicyView(
+        state=state,
+        signals=signals,
+        history=since_ai_took_over(state),
+        min_confidence=ctx.config.triage.min_confidence,
+    )
+    return {"escalations": [ctx.agents.policy.evaluate(view, "triage")]}
+
+
+def make_resolve_node(resolver_of: str | None = None) -> Any:
+    """A node that answers with the graph's resolver, or with the specialist named ``resolver_of``."""
+
+    def resolve(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+        ctx = runtime.context
+        resolver: Resolver = ctx.agents.resolver
+        if resolver_of is not None:
+            resolver = next(s.resolver for s in ctx.specialists if s.name == resolver_of)
+        ids = _ids(state)
+        message = _last_customer_message(state)
+        signals = state.signals[-1]
+        tool_context = ToolContext(
+            store=ctx.store,
+            now=ctx.clock,
+            new_id=ids,
+            conversation_id=state.conversation_id,
+            customer_id=None if state.customer.is_guest else state.customer.id,
+            granted_so_far=_granted(state),
+        )
+        toolbox = Toolbox(ctx.tools, tool_context)
+        resolution = resolver.resolve(ResolverTurn(state=state, message=message, signals=signals, toolbox=toolbox))
+        earlier = [m.text for m in state.messages[_ai_period_start(state) :] if isinstance(m, AIMessage)]
+        view = PolicyView(
+            state=state,
+            signals=signals,
+            history=since_ai_took_over(state),
+            min_confidence=ctx.config.triage.min_confidence,
+            attempts=resolution.attempts,
+            tool_calls=resolution.tool_calls,
+            reply=resolution.reply,
+            earlier_ai_replies=earlier,
+        )
+        decision = ctx.agents.policy.evaluate(view, "resolution")
+        update: Update = {
+            "attempts": resolution.attempts,
+            "facts": resolution.facts,
+            "commitments": resolution.commitments,
+            "tool_calls": resolution.tool_calls,
+            "escalations": [decision],
+        }
+        if resolution.pending_offer is not None:
+            update["pending_offer"] = resolution.pending_offer
+        elif resolution.clear_offer:
+            update["pending_offer"] = None
+        if not decision.fired:
+            update["messages"] = [
+                AIMessage(
+                    id=ids("msg"),
+                    at=ctx.clock(),
+                    text=resolution.reply,
+                    agent=resolver_of or "resolver",
+                    language=signals.language,
+                    grounding=resolution.grounding,
+                )
+            ]
+        return update
+
+    return resolve
+
+
+def _granted(state: ConversationState) -> float:
+    fact = state.fact("compensation_granted_total")
+    return float(fact.value) if fact is not None else 0.0
+
+
+def turn_reasons(state: ConversationState) -> list[EscalationReason]:
+    """Every reason that fired for the newest customer message, across both stages."""
+    if not state.signals:
+        return []
+    message_id = state.signals[-1].message_id
+    return [r for d in state.escalations if d.message_id == message_id and d.fired for r in d.reasons]
+
+
+def summarize(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """A validated handoff packet with everything the human needs."""
+    ctx = runtime.context
+    return {"packet": ctx.agents.summarizer.packet(state, turn_reasons(state), ctx.clock())}
+
+
+def handoff(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """Put the conversation in the human queue and tell the customer, in their language."""
+    ctx = runtime.context
+    ids = _ids(state)
+    now = ctx.clock()
+    packet = state.packet
+    assert packet is not None, "summarize runs before handoff"
+    route = packet.route
+    reply = render_text("escalated", state.language, queue=word(route.queue, state.language))
+    codes = ", ".join(r.code for r in packet.reasons)
+    return {
+        "mode": "pending_human",
+        "pending_offer": None,
+        "messages": [
+            SystemEvent(
+                id=ids("evt"),
+                at=now,
+                text=f"escalated to {route.queue}/{route.skill} ({route.language}, {route.priority}): {codes}",
+                event="escalated",
+            ),
+            AIMessage(id=ids("msg"), at=now, text=reply, agent="handoff", language=state.language),
+        ],
+    }
+
+
+def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
+    """The human side: take over, reply, hand back to the AI, resolve."""
+    ctx = runtime.context
+    event = state.inbox
+    ids = _ids(state)
+    now = ctx.clock()
+    if isinstance(event, Takeover):
+        if state.mode not in ("pending_human", "ai_active"):
+            raise ModeError("takeover", state.mode, ("pending_human", "ai_active"))
+        text = f"{event.agent} took over"
+        return {
+            "mode": "human_active",
+            "assigned_agent": event.agent,
+            "messages": [SystemEvent(id=ids("evt"), at=now, text=text, event="takeover")],
+        }
+    if isinstance(event, HumanReply):
+        if state.mode != "human_active" or state.assigned_agent is None:
+            raise ModeError("reply", state.mode, ("human_active",))
+        return {"messages": [HumanAgentMessage(id=ids("msg"), at=now, text=event.text, agent=state.assigned_agent)]}
+    if isinstance(event, HandBack):
+        if state.mode != "human_active":
+            raise ModeError("hand back", state.mode, ("human_active",))
+        agent = state.assigned_agent or "agent"
+        briefing = ctx.agents.summarizer.briefing(state, event.note)
+        first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
+        done = render_text("hand_back_summary", state.language, agent=agent, done=briefing) if briefing else ""
+        follow_up = " ".join(
+            part
+            for part in (
+                render_text("hand_back", state.language, name_part=f", {first}" if first else "", briefing=done),
+                render_text("anything_else", state.language),
+            )
+            if part
+        )
+        return {
+            "mode": "ai_active",
+            "assigned_agent": None,
+            "briefing": briefing,
+            "pending_offer": None,
+            "messages": [
+                SystemEvent(id=ids("evt"), at=now, text=event.note or f"{agent} handed back", event="hand_back"),
+                AIMessage(
+                    id=ids("msg"),
+                    at=now,
+                    text=" ".join(follow_up.split()),
+                    agent="summarizer",
+                    language=state.language,
+                ),
+            ],
+        }
+    if isinstance(event, Resolve):
+        if state.mode == "closed":
+            raise ModeError("resolve", state.mode, ("ai_active", "pending_human", "human_active"))
+        return {
+            "mode": "closed",
+            "assigned_agent": None,
+            "messages": [SystemEvent(id=ids("evt"), at=now, text=f"resolved by {event.by}", event="resolved")],
+        }
+    return {}
