@@ -154,7 +154,7 @@ def triage(config: RelevoConfig, *, texts: list[str], file: Path | None) -> int:
         clean = normalise_text(text).text
         language = engine.detect_language(clean, None)
         message = CustomerMessage(id=f"msg-{n}", at=_EPOCH, text=clean, language=language)
-        signals = engine.assess(state, message).signals
+        signals = engine.assess(state, message)
         row: dict[str, Any] = {"text": text}
         row.update(
             signals.model_dump(

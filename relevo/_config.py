@@ -32,14 +32,14 @@ class StorageConfig(_Section):
 
 
 class TriageConfig(_Section):
-    min_confidence: float = Field(0.40, ge=0, le=1)
+    min_confidence: float = Field(default=0.40, ge=0, le=1)
     similarity_margin: float = 0.02
-    trend_window: int = Field(3, ge=2)
+    trend_window: int = Field(default=3, ge=2)
 
 
 class ResolverConfig(_Section):
-    kb_min_score: float = Field(0.80, ge=0, le=1)
-    kb_margin: float = Field(0.0, ge=0, le=1)
+    kb_min_score: float = Field(default=0.80, ge=0, le=1)
+    kb_margin: float = Field(default=0.0, ge=0, le=1)
 
 
 class ToggleRule(_Section):
@@ -47,41 +47,41 @@ class ToggleRule(_Section):
 
 
 class NegativeSentimentRule(ToggleRule):
-    threshold: float = Field(-0.6, ge=-1, le=1)
+    threshold: float = Field(default=-0.6, ge=-1, le=1)
 
 
 class SentimentTrendRule(ToggleRule):
-    window: int = Field(3, ge=2)
-    drop: float = Field(0.5, gt=0, le=2)
-    level: float = Field(-0.25, ge=-1, le=1)
+    window: int = Field(default=3, ge=2)
+    drop: float = Field(default=0.5, gt=0, le=2)
+    level: float = Field(default=-0.25, ge=-1, le=1)
 
 
 class ConsecutiveRule(ToggleRule):
-    consecutive: int = Field(2, ge=1)
+    consecutive: int = Field(default=2, ge=1)
 
 
 class LoopRule(ToggleRule):
-    same_intent_turns: int = Field(3, ge=2)
+    same_intent_turns: int = Field(default=3, ge=2)
 
 
 class RepeatedFailureRule(ToggleRule):
-    rejections: int = Field(2, ge=1)
+    rejections: int = Field(default=2, ge=1)
 
 
 class PolicySensitiveRule(ToggleRule):
     topics: list[str] = Field(default_factory=lambda: ["legal_threat", "chargeback", "data_protection", "safety"])
-    amount_above: float = Field(100.0, ge=0)
+    amount_above: float = Field(default=100.0, ge=0)
     amount_intents: list[str] = Field(default_factory=lambda: ["refund_request", "complaint"])
 
 
 class LeadRule(ToggleRule):
     intents: list[str] = Field(default_factory=lambda: ["bulk_purchase"])
-    min_confidence: float = Field(0.5, ge=0, le=1)
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
 
 
 class VipRule(ToggleRule):
     tiers: list[str] = Field(default_factory=lambda: ["platinum"])
-    sentiment_below: float = Field(-0.2, ge=-1, le=1)
+    sentiment_below: float = Field(default=-0.2, ge=-1, le=1)
     intents: list[str] = Field(default_factory=list[str])
 
 

@@ -31,20 +31,16 @@ STORY: tuple[Chapter, ...] = (
         script=("Hi! How many days do I have to return something I bought?", "Thanks!"),
     ),
     Chapter(
-        title="A delayed order, recognised and compensated",
-        shows="the AI recognises the customer, finds the late order and why, and offers what her tier allows",
-        customer="C-1001",
-        script=("Hi, my headphones still haven't arrived", "Yes please"),
-    ),
-    Chapter(
-        title="Escalation, takeover and hand-back",
+        title="A delayed order: compensation, escalation, takeover and hand-back",
         shows=(
+            "the AI recognises the customer, finds the late order and why, and offers what her tier allows; "
             "a handoff packet with the customer, the order, the reasons and the attempts; the AI silent while "
             "a human owns the conversation; after the hand-back the AI continues without asking again"
         ),
         customer="C-1001",
         script=(
-            "Hi, where is my order?",
+            "Hi, my headphones still haven't arrived",
+            "Yes please",
             "This is the second time an order is late, I need it for a trip on Sunday. I want to talk to a person.",
             "/takeover Ana",
             "Hello? Is anyone there?",

@@ -8,7 +8,7 @@ from relevo.agents._routing import route_handoff
 from relevo.agents._summarizer import OfflineSummarizer, Summarizer, primary_intent
 from relevo.agents._texts import format_date, render_text, word
 from relevo.agents._toolbox import Toolbox
-from relevo.agents._triage import OfflineTriage, Triage, TriageResult
+from relevo.agents._triage import OfflineTriage, Triage
 
 __all__ = [
     "EscalationPolicy",
@@ -26,7 +26,6 @@ __all__ = [
     "Summarizer",
     "Toolbox",
     "Triage",
-    "TriageResult",
     "format_date",
     "primary_intent",
     "render_card",

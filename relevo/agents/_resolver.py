@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from relevo._config import ResolverConfig
 from relevo.agents._knowledge import KnowledgeBase
@@ -27,9 +27,8 @@ from relevo.contracts import (
     IntentCatalog,
     PendingOffer,
     Signals,
-    ToolCallRecord,
 )
-from relevo.models.offline import _cues as cues
+from relevo.models.offline import extract_order_ids
 
 __all__ = ["OfflineResolver", "Resolution", "Resolver", "ResolverTurn"]
 
@@ -69,7 +68,6 @@ class Resolution:
     attempts: list[Attempt] = field(default_factory=list[Attempt])
     facts: list[Fact] = field(default_factory=list[Fact])
     commitments: list[Commitment] = field(default_factory=list[Commitment])
-    tool_calls: list[ToolCallRecord] = field(default_factory=list[ToolCallRecord])
     pending_offer: PendingOffer | None = None
     clear_offer: bool = False
 
@@ -131,7 +129,6 @@ class _Run:
 
     def finish(self) -> Resolution:
         self.out.reply = " ".join(p.strip() for p in self.parts if p.strip())
-        self.out.tool_calls = list(self.box.calls)
         return self.out
 
     # -- small helpers -------------------------------------------------------------------------------
@@ -173,7 +170,7 @@ class _Run:
         return f", {customer.name.split()[0]}" if customer.name and not customer.is_guest else ""
 
     def _mentioned_order(self) -> str | None:
-        ids = cues.extract_order_ids(self.turn.message.text)
+        ids = extract_order_ids(self.turn.message.text)
         return ids[-1] if ids else None
 
     # -- greetings -----------------------------------------------------------------------------------
@@ -217,7 +214,7 @@ class _Run:
         source = self.turn.message.id if mentioned else record.id
         self._fact("order_id", order_id, source)
         self._record_order_facts(result.data, record.id)
-        return result.data
+        return _mapping(result.data)
 
     def _verify_guest(self) -> bool:
         """A guest proves who they are with the email on their account; the tools then act for them."""
@@ -236,7 +233,7 @@ class _Run:
 
     def _pick_from_account(self, intent: str) -> Mapping[str, Any] | None:
         record, result = self.box.call("list_orders", {})
-        orders: list[Mapping[str, Any]] = list(result.data.get("orders", [])) if result.ok else []
+        orders = [_mapping(o) for o in _sequence(result.data.get("orders"))] if result.ok else []
         open_orders = [o for o in orders if o.get("status") in ("processing", "shipped")]
         late = [o for o in open_orders if int(o.get("days_late", 0) or 0) > 0]
         candidates = late if intent == "delivery_delay" and late else open_orders or orders
@@ -246,7 +243,7 @@ class _Run:
             if detail.ok:
                 self._fact("order_id", order_id, record.id)
                 self._record_order_facts(detail.data, lookup.id)
-                return detail.data
+                return _mapping(detail.data)
         if candidates:
             listing = ", ".join(f"{o['id']} ({word(str(o.get('status', '')), self.lang)})" for o in candidates[:5])
             self._say("ask_order_choice", "clarify", "order_id", "answered", orders=listing)
@@ -284,7 +281,7 @@ class _Run:
         if order.get("shipment_id"):
             record, result = self.box.call("track_shipment", {"order_id": order_id})
             if result.ok:
-                shipment = result.data
+                shipment = _mapping(result.data)
                 self.out.grounding.append(record.id)
                 for key in ("status", "estimated_delivery", "delay_reason", "carrier", "tracking_number"):
                     if shipment.get(key):
@@ -309,7 +306,7 @@ class _Run:
         else:
             self._order_context(order)
             if shipment is not None:
-                last: Mapping[str, Any] = shipment.get("last_event") or {}
+                last = _mapping(shipment.get("last_event"))
                 self.parts.append(
                     render_text(
                         "shipment_line",
@@ -357,7 +354,7 @@ class _Run:
         if not result.ok:
             self._attempt("tool_call", "offer_compensation", "rejected", result.error)
             return
-        offer = result.data
+        offer = _mapping(result.data)
         pending = PendingOffer(
             offer_id=str(offer.get("offer_id", record.id)),
             order_id=order_id,
@@ -444,6 +441,15 @@ class _Run:
         )
         self.out.grounding.append(found.article_id)
         self._attempt("kb_answer", found.article_id, "answered", f"score {found.score:.3f}")
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    """A tool result's JSON object (or an empty one): tool output is data, read defensively."""
+    return cast(Mapping[str, Any], value) if isinstance(value, Mapping) else {}
+
+
+def _sequence(value: object) -> Sequence[Any]:
+    return cast(Sequence[Any], value) if isinstance(value, list) else []
 
 
 def _last_agent(state: ConversationState) -> str:

@@ -120,11 +120,11 @@ class OfflineSummarizer:
         )
 
     def briefing(self, state: ConversationState, note: str) -> str:
-        """What the human did since they took over, for the AI to continue from (no re-asking)."""
+        """What the human did, for the AI to continue from: their hand-back note, else their last reply."""
         start = _last_index(state, "takeover")
         said = [m.text for m in state.messages[start:] if isinstance(m, HumanAgentMessage)]
-        parts = [t for t in (note.strip(), *said[-2:]) if t]
-        return " / ".join(parts)
+        text = note.strip() or (said[-1] if said else "")
+        return " ".join(text.split()).rstrip(".!;, ")
 
     def _summary(
         self,

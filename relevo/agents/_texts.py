@@ -11,7 +11,7 @@ import yaml
 
 from relevo._errors import ConfigurationError
 
-__all__ = ["format_date", "render_text", "word"]
+__all__ = ["format_date", "render_from", "render_text", "word"]
 
 _DIR = Path(__file__).parent / "texts"
 _FALLBACK = "en"
@@ -37,8 +37,13 @@ def _template(book: str, key: str, language: str) -> str:
     return entry.get(language) or entry[_FALLBACK]
 
 
-def render_text(key: str, language: str, *, book: str = "offline_replies", **values: object) -> str:
-    """Render the template ``key`` of ``book`` in ``language`` (falling back to English).
+def render_text(key: str, language: str, /, **values: object) -> str:
+    """Render the offline resolver's reply template ``key`` in ``language`` (see :func:`render_from`)."""
+    return render_from("offline_replies", key, language, **values)
+
+
+def render_from(book: str, key: str, language: str, /, **values: object) -> str:
+    """Render the template ``key`` of the text file ``book`` in ``language`` (falling back to English).
 
     Values are inserted as data: braces inside them are never interpreted.
 

@@ -8,29 +8,25 @@ from relevo._config import TriageConfig
 from relevo.contracts import (
     ConversationState,
     CustomerMessage,
-    Fact,
     IntentCatalog,
     IntentScore,
     Signals,
 )
-from relevo.models.offline import Embedder, IntentClassifier
-from relevo.models.offline import _cues as cues
-from relevo.models.offline._language import detect_language
-from relevo.models.offline._sentiment import score_sentiment
+from relevo.models.offline import (
+    Embedder,
+    IntentClassifier,
+    detect_human_request,
+    detect_language,
+    detect_rejection,
+    detect_sensitive,
+    detect_urgency,
+    extract_amounts,
+    score_sentiment,
+)
 
-__all__ = ["OfflineTriage", "Triage", "TriageResult"]
+__all__ = ["OfflineTriage", "Triage"]
 
 OUT_OF_SCOPE = "out_of_scope"
-
-
-class TriageResult(Protocol):
-    """What a triage backend returns."""
-
-    @property
-    def signals(self) -> Signals: ...
-
-    @property
-    def facts(self) -> list[Fact]: ...
 
 
 class Triage(Protocol):
@@ -38,15 +34,7 @@ class Triage(Protocol):
 
     def detect_language(self, text: str, hint: str | None) -> str: ...
 
-    def assess(self, state: ConversationState, message: CustomerMessage) -> TriageResult: ...
-
-
-class _Result:
-    __slots__ = ("facts", "signals")
-
-    def __init__(self, signals: Signals, facts: list[Fact]) -> None:
-        self.signals = signals
-        self.facts = facts
+    def assess(self, state: ConversationState, message: CustomerMessage) -> Signals: ...
 
 
 class OfflineTriage:
@@ -62,22 +50,22 @@ class OfflineTriage:
         guess = detect_language(text, hint=hint)
         return guess.language if guess.language != "und" else (hint or "en")
 
-    def assess(self, state: ConversationState, message: CustomerMessage) -> TriageResult:
+    def assess(self, state: ConversationState, message: CustomerMessage) -> Signals:
         text = message.text
         language = message.language
         prediction = self.classifier.predict([text])[0]
         intent = prediction.label
         floor = self.classifier.similarity_floor - self.config.similarity_margin
         out_of_scope = intent == OUT_OF_SCOPE or prediction.nearest_similarity < floor
-        human = cues.detect_human_request(text, language)
-        rejection = cues.detect_rejection(text, language) if _ai_spoke(state) else None
+        human = detect_human_request(text, language)
+        rejection = detect_rejection(text, language) if _ai_spoke(state) else None
         sentiment = score_sentiment(text, language)
-        urgency = cues.detect_urgency(text, language)
-        sensitive = cues.detect_sensitive(text, language)
+        urgency = detect_urgency(text, language)
+        sensitive = detect_sensitive(text, language)
         if human is not None or intent == "human_agent":
             # Asking for a person is not an out-of-scope message, whatever else the text says.
             out_of_scope = False
-        signals = Signals(
+        return Signals(
             message_id=message.id,
             intent=OUT_OF_SCOPE if out_of_scope else intent,
             confidence=round(prediction.confidence, 4),
@@ -90,14 +78,9 @@ class OfflineTriage:
             out_of_scope=out_of_scope,
             language=language,
             rejects_previous_answer=rejection is not None,
-            sensitive_topics=sorted({match.topic for match in sensitive}),
-            amounts=cues.extract_amounts(text),
+            sensitive_topics=sorted({match.topic for match in sensitive if match.topic}),
+            amounts=extract_amounts(text),
         )
-        facts = [
-            Fact(name="order_id", value=order_id, source=message.id, confidence=0.95, at=message.at)
-            for order_id in cues.extract_order_ids(text)[-1:]
-        ]
-        return _Result(signals, facts)
 
 
 def _ai_spoke(state: ConversationState) -> bool:

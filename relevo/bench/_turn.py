@@ -51,8 +51,17 @@ def _p(values: list[float], q: float) -> float:
 def _bare_graph(path: Path) -> Any:
     """The support graph's topology with no-op nodes, on the same kind of checkpointer."""
 
-    def noop(_: _BareState) -> dict[str, Any]:
+    def noop(state: _BareState) -> dict[str, Any]:
         return {}
+
+    def to_triage(state: _BareState) -> str:
+        return NodeName.TRIAGE.value
+
+    def to_resolve(state: _BareState) -> str:
+        return NodeName.RESOLVE.value
+
+    def to_end(state: _BareState) -> str:
+        return END
 
     g = StateGraph(_BareState)
     for node in NodeName:
@@ -60,16 +69,16 @@ def _bare_graph(path: Path) -> Any:
     g.add_edge(START, NodeName.INGEST.value)
     g.add_conditional_edges(
         NodeName.INGEST.value,
-        lambda s: NodeName.TRIAGE.value,
+        to_triage,
         [NodeName.TRIAGE.value, NodeName.HUMAN_DESK.value, END],
     )
     g.add_edge(NodeName.TRIAGE.value, NodeName.ESCALATE.value)
     g.add_conditional_edges(
         NodeName.ESCALATE.value,
-        lambda s: NodeName.RESOLVE.value,
+        to_resolve,
         [NodeName.RESOLVE.value, NodeName.SUMMARIZE.value],
     )
-    g.add_conditional_edges(NodeName.RESOLVE.value, lambda s: END, [NodeName.SUMMARIZE.value, END])
+    g.add_conditional_edges(NodeName.RESOLVE.value, to_end, [NodeName.SUMMARIZE.value, END])
     g.add_edge(NodeName.SUMMARIZE.value, NodeName.HANDOFF.value)
     g.add_edge(NodeName.HANDOFF.value, END)
     g.add_edge(NodeName.HUMAN_DESK.value, END)

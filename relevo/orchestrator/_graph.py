@@ -45,18 +45,18 @@ class NodeName(StrEnum):
 def route_after_ingest(state: ConversationState) -> Literal["triage", "human_desk", "__end__"]:
     """Customer text in ai_active mode goes to triage; human commands to the desk; anything else ends."""
     if state.inbox is None:
-        return END
+        return "__end__"
     if not isinstance(state.inbox, CustomerTurn):
-        return NodeName.HUMAN_DESK.value
+        return "human_desk"
     last = state.messages[-1] if state.messages else None
     if state.mode == "ai_active" and isinstance(last, CustomerMessage):
-        return NodeName.TRIAGE.value
-    return END
+        return "triage"
+    return "__end__"
 
 
 def route_after_resolution(state: ConversationState) -> Literal["summarize", "__end__"]:
     """A resolution-stage rule that fired sends the turn to the summarizer instead of the customer."""
-    return NodeName.SUMMARIZE.value if turn_reasons(state) else END
+    return "summarize" if turn_reasons(state) else "__end__"
 
 
 class SupportGraphBuilder:

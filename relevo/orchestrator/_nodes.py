@@ -115,8 +115,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
 def triage(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     """Signals for the newest customer message."""
     message = _last_customer_message(state)
-    result = runtime.context.agents.triage.assess(state, message)
-    return {"signals": [result.signals]}
+    return {"signals": [runtime.context.agents.triage.assess(state, message)]}
 
 
 def escalate(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
@@ -160,7 +159,7 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             history=since_ai_took_over(state),
             min_confidence=ctx.config.triage.min_confidence,
             attempts=resolution.attempts,
-            tool_calls=resolution.tool_calls,
+            tool_calls=toolbox.calls,
             reply=resolution.reply,
             earlier_ai_replies=earlier,
         )
@@ -169,7 +168,7 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             "attempts": resolution.attempts,
             "facts": resolution.facts,
             "commitments": resolution.commitments,
-            "tool_calls": resolution.tool_calls,
+            "tool_calls": toolbox.calls,
             "escalations": [decision],
         }
         if resolution.pending_offer is not None:
@@ -261,7 +260,8 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         agent = state.assigned_agent or "agent"
         briefing = ctx.agents.summarizer.briefing(state, event.note)
         first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
-        done = render_text("hand_back_summary", state.language, agent=agent, done=briefing) if briefing else ""
+        # The customer hears what the human noted; an empty note leaves the briefing for the AI alone.
+        done = render_text("hand_back_summary", state.language, agent=agent, done=briefing) if event.note else ""
         follow_up = " ".join(
             part
             for part in (

@@ -5,17 +5,47 @@ classifier, passage retrieval, and lexical detectors for language, sentiment and
 """
 
 from relevo.models.offline._classifier import IntentClassifier, IntentPrediction
+from relevo.models.offline._cues import (
+    CueKind,
+    CueMatch,
+    SensitiveTopic,
+    UrgencyReading,
+    detect_human_request,
+    detect_prompt_injection,
+    detect_rejection,
+    detect_sensitive,
+    detect_urgency,
+    extract_amounts,
+    extract_order_ids,
+)
 from relevo.models.offline._embeddings import E5Embedder, Embedder, EmbedKind, Vector
+from relevo.models.offline._language import LanguageGuess, detect_language
 from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex
+from relevo.models.offline._sentiment import SentimentReading, score_sentiment
 
 __all__ = [
+    "CueKind",
+    "CueMatch",
     "Document",
     "E5Embedder",
     "EmbedKind",
     "Embedder",
     "IntentClassifier",
     "IntentPrediction",
+    "LanguageGuess",
     "PassageHit",
     "PassageIndex",
+    "SensitiveTopic",
+    "SentimentReading",
+    "UrgencyReading",
     "Vector",
+    "detect_human_request",
+    "detect_language",
+    "detect_prompt_injection",
+    "detect_rejection",
+    "detect_sensitive",
+    "detect_urgency",
+    "extract_amounts",
+    "extract_order_ids",
+    "score_sentiment",
 ]
