@@ -13,7 +13,7 @@ from typing import Any
 from relevo._config import RelevoConfig
 from relevo._errors import BadInputError, RelevoError
 from relevo._story import run_line, run_story, story_json, story_text
-from relevo._transcript import packet_json, turn_json, turn_lines
+from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
 from relevo.agents import OfflineTriage, render_card
 from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
 from relevo.demo import load_intent_catalog
@@ -156,18 +156,7 @@ def triage(config: RelevoConfig, *, texts: list[str], file: Path | None) -> int:
         message = CustomerMessage(id=f"msg-{n}", at=_EPOCH, text=clean, language=language)
         signals = engine.assess(state, message)
         row: dict[str, Any] = {"text": text}
-        row.update(
-            signals.model_dump(
-                include={
-                    "intent",
-                    "confidence",
-                    "sentiment",
-                    "explicit_human_request",
-                    "out_of_scope",
-                    "language",
-                }
-            )
-        )
+        row.update(signals.model_dump(include=set(SIGNAL_KEYS)))
         print(json.dumps(row, ensure_ascii=False))
     return 0
 

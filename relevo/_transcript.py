@@ -7,9 +7,9 @@ from typing import Any
 from relevo.contracts import HandoffPacket
 from relevo.orchestrator import TurnResult
 
-__all__ = ["packet_json", "turn_json", "turn_lines"]
+__all__ = ["SIGNAL_KEYS", "packet_json", "turn_json", "turn_lines"]
 
-_SIGNAL_KEYS = ("intent", "confidence", "sentiment", "explicit_human_request", "out_of_scope", "language")
+SIGNAL_KEYS = ("intent", "confidence", "sentiment", "explicit_human_request", "out_of_scope", "language")
 
 
 def turn_json(turn: TurnResult) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def turn_json(turn: TurnResult) -> dict[str, Any]:
     signals = None
     if turn.signals is not None:
         dumped = turn.signals.model_dump()
-        signals = {key: dumped[key] for key in _SIGNAL_KEYS}
+        signals = {key: dumped[key] for key in SIGNAL_KEYS}
     escalation = None
     if turn.escalation is not None:
         escalation = {
