@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -12,6 +12,8 @@ from relevo._errors import ConfigurationError
 
 __all__ = [
     "EscalationConfig",
+    "MemoryConfig",
+    "ModelsConfig",
     "RelevoConfig",
     "ResolverConfig",
     "RoutingConfig",
@@ -99,12 +101,45 @@ class EscalationConfig(_Section):
     lead_qualified: LeadRule = LeadRule()
     vip: VipRule = VipRule()
     tool_failure: ToggleRule = ToggleRule()
+    model_error: ToggleRule = ToggleRule()
+    budget_exhausted: ToggleRule = ToggleRule()
 
 
 class RoutingConfig(_Section):
     urgent_reasons: list[str] = Field(default_factory=list[str])
     high_reasons: list[str] = Field(default_factory=list[str])
     high_tiers: list[str] = Field(default_factory=list[str])
+
+
+class MemoryConfig(_Section):
+    """Customer memory: consent default, retention, and where it is stored."""
+
+    enabled: bool = True
+    default_consent: bool = True
+    consent_basis: str = "legitimate_interest"
+    episode_ttl_days: int = Field(default=365, ge=1)
+    fact_ttl_days: int = Field(default=730, ge=1)
+    highlights: int = Field(default=3, ge=0, le=20)
+    server_url: str = ""
+
+
+class ModelsConfig(_Section):
+    """Which model each agent runs on (``offline`` = the embedded engine) and how calls behave."""
+
+    default: str = "offline"
+    agents: dict[str, str] = Field(default_factory=dict[str, str])
+    """Per-agent model strings: ``triage``, ``resolver``, ``summarizer``."""
+    fallbacks: list[str] = Field(default_factory=list[str])
+    api_base: str = ""
+    api_key_env: str = ""
+    timeout_s: float = Field(default=30.0, gt=0)
+    budget_usd: float = Field(default=0.0, ge=0)
+    on_failure: Literal["handoff", "offline"] = "handoff"
+    max_tool_steps: int = Field(default=4, ge=1, le=12)
+
+    def for_agent(self, agent: str) -> str:
+        """The model string for ``agent``."""
+        return self.agents.get(agent, self.default)
 
 
 class RelevoConfig(_Section):
@@ -115,6 +150,8 @@ class RelevoConfig(_Section):
     resolver: ResolverConfig = ResolverConfig()
     escalation: EscalationConfig = EscalationConfig()
     routing: RoutingConfig = RoutingConfig()
+    models: ModelsConfig = ModelsConfig()
+    memory: MemoryConfig = MemoryConfig()
 
 
 def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = None) -> RelevoConfig:

@@ -43,6 +43,52 @@ def _parser() -> argparse.ArgumentParser:
     turn = bench_sub.add_parser("turn", help="turn latency and orchestration overhead vs bare LangGraph")
     turn.add_argument("--json", action="store_true")
     turn.add_argument("--conversations", type=int, default=40)
+    bench_mem = bench_sub.add_parser(
+        "memory", help="per-customer recall vs a filtered Chroma query and LangGraph's store"
+    )
+    bench_mem.add_argument("--sizes", default="10000,100000", help="comma-separated record counts")
+    bench_mem.add_argument("--json", action="store_true")
+
+    mem = sub.add_parser("memory", help="what is remembered about a customer: show, export, forget, consent")
+    mem_sub = mem.add_subparsers(dest="memory", required=True)
+    for action, text in (
+        ("show", "a readable list of what is remembered"),
+        ("export", "everything stored about the customer, as JSON (access requests)"),
+        ("forget", "erase the customer from every store and print the receipt"),
+        ("consent", "record the customer's choice: on or off (off erases their memory)"),
+    ):
+        one = mem_sub.add_parser(action, help=text)
+        one.add_argument("customer")
+        if action == "consent":
+            one.add_argument("choice", choices=["on", "off"])
+        one.add_argument("--data-dir", type=Path, help="the data directory (default: storage.data_dir)")
+
+    ev = sub.add_parser("eval", help="offline evaluation: scenario suites and labelled datasets")
+    ev_sub = ev.add_subparsers(dest="eval", required=True)
+    run = ev_sub.add_parser("run", help="run scenario suites on one or more configurations, side by side")
+    run.add_argument("suite", nargs="*", help="scenario files or folders, or 'builtin'/'load' (default: builtin)")
+    run.add_argument("--config", dest="eval_configs", type=Path, action="append", default=[], help="a relevo TOML")
+    run.add_argument("--report", type=Path, help="write a self-contained HTML report here")
+    run.add_argument("--json", action="store_true")
+    run.add_argument("--workers", type=int, default=1, help="processes running conversations")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--repeat", type=int, default=1, help="run every scenario this many times")
+    run.add_argument("--fail-under", action="append", default=[], metavar="METRIC=VALUE", help="a gate")
+    run.add_argument("--output", type=Path, help="append one JSON line per finished conversation")
+    run.add_argument("--resume", action="store_true", help="skip conversations already in --output")
+    intents = ev_sub.add_parser("intents", help="intent classifier on a labelled train/test CSV pair")
+    intents.add_argument("--train", type=Path, required=True)
+    intents.add_argument("--test", type=Path, required=True)
+    intents.add_argument("--shots", type=int, help="train on N examples per label (seeded sample)")
+    intents.add_argument("--seed", type=int, default=0)
+    intents.add_argument("--oos-label", help="the out-of-scope label (reports OOS recall/precision)")
+    intents.add_argument("--text-column")
+    intents.add_argument("--label-column")
+    intents.add_argument("--json", action="store_true")
+    esc = ev_sub.add_parser("escalation", help="explicit-human-request detection on a labelled CSV")
+    esc.add_argument("--data", type=Path, required=True)
+    esc.add_argument("--split", help="only rows whose 'split' column has this value")
+    esc.add_argument("--json", action="store_true")
     return p
 
 
@@ -88,12 +134,54 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         from relevo._cli_commands import graph
 
         return graph(config)
+    if command == "memory":
+        from relevo._cli_memory import memory_command
+
+        return memory_command(
+            config,
+            action=args.memory,
+            customer=args.customer,
+            data_dir=args.data_dir,
+            value=getattr(args, "choice", ""),
+        )
+    if command == "bench" and args.bench == "memory":
+        from relevo._cli_memory import bench_memory_command
+
+        return bench_memory_command(args.sizes, as_json=args.json)
     if command == "bench":
         from relevo.bench import bench_turn
 
         report: dict[str, Any] = bench_turn(config, conversations=args.conversations, progress=sys.stderr)
         print(json.dumps(report, indent=None if args.json else 2))
         return 0
+    if command == "eval":
+        from relevo.evals._commands import eval_escalation, eval_intents, eval_run
+
+        if args.eval == "run":
+            return eval_run(
+                suites=list(args.suite),
+                configs=list(args.eval_configs),
+                report=args.report,
+                as_json=args.json,
+                workers=args.workers,
+                seed=args.seed,
+                repeat=args.repeat,
+                fail_under=list(args.fail_under),
+                output=args.output,
+                resume=args.resume,
+            )
+        if args.eval == "intents":
+            return eval_intents(
+                train=args.train,
+                test=args.test,
+                shots=args.shots,
+                seed=args.seed,
+                oos_label=args.oos_label,
+                text_column=args.text_column,
+                label_column=args.label_column,
+                as_json=args.json,
+            )
+        return eval_escalation(data=args.data, split=args.split, as_json=args.json)
     raise AssertionError(command)  # argparse guarantees one of the above
 
 

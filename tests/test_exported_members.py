@@ -66,6 +66,8 @@ def test_public_names(module: str) -> None:
         "relevo.demo",
         "relevo.models.offline",
         "relevo.bench",
+        "relevo.evals",
+        "relevo.memory",
     ],
 )
 def test_every_package_declares_its_public_names(module: str) -> None:

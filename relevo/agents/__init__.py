@@ -2,6 +2,9 @@
 
 from relevo.agents._card import render_card
 from relevo.agents._knowledge import KnowledgeAnswer, KnowledgeBase
+from relevo.agents._llm_resolver import KB_TOOL, LLMResolver
+from relevo.agents._llm_summarizer import LLMSummarizer
+from relevo.agents._llm_triage import LLMTriage, TriageVerdict
 from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyView, Stage, trigger
 from relevo.agents._resolver import OfflineResolver, Resolution, Resolver, ResolverTurn
 from relevo.agents._routing import route_handoff
@@ -11,10 +14,14 @@ from relevo.agents._toolbox import Toolbox
 from relevo.agents._triage import OfflineTriage, Triage
 
 __all__ = [
+    "KB_TOOL",
     "EscalationPolicy",
     "EscalationTrigger",
     "KnowledgeAnswer",
     "KnowledgeBase",
+    "LLMResolver",
+    "LLMSummarizer",
+    "LLMTriage",
     "OfflineResolver",
     "OfflineSummarizer",
     "OfflineTriage",
@@ -26,6 +33,7 @@ __all__ = [
     "Summarizer",
     "Toolbox",
     "Triage",
+    "TriageVerdict",
     "format_date",
     "primary_intent",
     "render_card",

@@ -46,6 +46,8 @@ class PolicyView:
     reply: str = ""
     """Resolution stage: the reply the resolver is about to send."""
     earlier_ai_replies: Sequence[str] = field(default_factory=tuple[str, ...])
+    model_error: str = ""
+    """Resolution stage: the resolver's model failed (budget or providers)."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,27 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
 
         out.append(EscalationTrigger("tool_failure", "resolution", tool_failure))
 
+    if config.model_error.enabled or config.budget_exhausted.enabled:
+
+        def model_failure(code: str) -> Callable[[PolicyView], str | None]:
+            def check(v: PolicyView) -> str | None:
+                error = v.model_error or v.signals.model_error
+                if not error:
+                    return None
+                is_budget = _BUDGET in error
+                return error if (code == "budget_exhausted") == is_budget else None
+
+            return check
+
+        for code in ("model_error", "budget_exhausted"):
+            if getattr(config, code).enabled:
+                out.append(EscalationTrigger(code, "triage", model_failure(code)))
+                out.append(EscalationTrigger(code, "resolution", model_failure(code)))
+
     return out
+
+
+_BUDGET = "budget exhausted"
 
 
 def _trailing(history: Sequence[Signals], predicate: Callable[[Signals], bool]) -> int:

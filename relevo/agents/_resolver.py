@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol, cast
@@ -28,6 +28,7 @@ from relevo.contracts import (
     PendingOffer,
     Signals,
 )
+from relevo.models import CallLedger
 from relevo.models.offline import extract_order_ids
 
 __all__ = ["OfflineResolver", "Resolution", "Resolver", "ResolverTurn"]
@@ -57,6 +58,10 @@ class ResolverTurn:
     message: CustomerMessage
     signals: Signals
     toolbox: Toolbox
+    reveal: Callable[[str], str] = str
+    """Turns the conversation's PII vault tokens (``[EMAIL_1]``) back into values, for tool arguments only."""
+    calls: CallLedger | None = None
+    """Where model-backed resolvers record their model calls (and check the conversation's budget)."""
 
 
 @dataclass
@@ -70,6 +75,8 @@ class Resolution:
     commitments: list[Commitment] = field(default_factory=list[Commitment])
     pending_offer: PendingOffer | None = None
     clear_offer: bool = False
+    model_error: str = ""
+    """Set when the resolver's model failed and nothing was said: the policy hands off (model_error)."""
 
 
 class Resolver(Protocol):
@@ -180,6 +187,11 @@ class _Run:
             self._say("greeting_guest", "answer", "greeting", "answered")
         else:
             self._say("greeting_known", "answer", "greeting", "answered", name=customer.name.split()[0])
+            if self.state.remembered_promises:
+                # Memory is quoted as data: it can remind the customer of a promise, never change a decision.
+                self.parts.append(
+                    render_text("remembered_promise", self.lang, promise=self.state.remembered_promises[-1])
+                )
 
     # -- orders --------------------------------------------------------------------------------------
     def _order_intent(self, intent: str) -> None:
@@ -220,7 +232,7 @@ class _Run:
         """A guest proves who they are with the email on their account; the tools then act for them."""
         if self._known("verified_customer_id"):
             return True
-        emails = _EMAIL.findall(self.turn.message.text)
+        emails = _EMAIL.findall(self.turn.reveal(self.turn.message.text))
         if not emails:
             return False
         record, result = self.box.call("lookup_customer", {"email": emails[-1]})

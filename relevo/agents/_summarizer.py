@@ -25,6 +25,7 @@ from relevo.contracts import (
     SystemEvent,
     Trend,
 )
+from relevo.models import CallLedger
 from relevo.models.offline import _cues as cues
 
 __all__ = ["OfflineSummarizer", "Summarizer", "primary_intent"]
@@ -50,9 +51,15 @@ _REASON_STEPS = {
 class Summarizer(Protocol):
     """Builds the handoff packet and the hand-back briefing."""
 
-    def packet(self, state: ConversationState, reasons: Sequence[EscalationReason], now: datetime) -> HandoffPacket: ...
+    def packet(
+        self,
+        state: ConversationState,
+        reasons: Sequence[EscalationReason],
+        now: datetime,
+        calls: CallLedger | None = None,
+    ) -> HandoffPacket: ...
 
-    def briefing(self, state: ConversationState, note: str) -> str: ...
+    def briefing(self, state: ConversationState, note: str, calls: CallLedger | None = None) -> str: ...
 
 
 def primary_intent(signals: Sequence[Signals]) -> Signals | None:
@@ -70,7 +77,13 @@ class OfflineSummarizer:
         self.catalog = catalog
         self.routing = routing
 
-    def packet(self, state: ConversationState, reasons: Sequence[EscalationReason], now: datetime) -> HandoffPacket:
+    def packet(
+        self,
+        state: ConversationState,
+        reasons: Sequence[EscalationReason],
+        now: datetime,
+        calls: CallLedger | None = None,
+    ) -> HandoffPacket:
         main = primary_intent(state.signals)
         intent = main.intent if main is not None else "unknown"
         facts = _with_mentioned_orders(state)
@@ -117,9 +130,10 @@ class OfflineSummarizer:
             suggested_next_step=self._next_step(reasons, missing),
             route=route,
             transcript_ref=f"conversation:{state.conversation_id}#{len(state.messages)}",
+            model_cost_usd=round(sum(c.cost_usd for c in state.model_calls), 6),
         )
 
-    def briefing(self, state: ConversationState, note: str) -> str:
+    def briefing(self, state: ConversationState, note: str, calls: CallLedger | None = None) -> str:
         """What the human did, for the AI to continue from: their hand-back note, else their last reply."""
         start = _last_index(state, "takeover")
         said = [m.text for m in state.messages[start:] if isinstance(m, HumanAgentMessage)]

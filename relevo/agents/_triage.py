@@ -12,6 +12,7 @@ from relevo.contracts import (
     IntentScore,
     Signals,
 )
+from relevo.models import CallLedger
 from relevo.models.offline import (
     Embedder,
     IntentClassifier,
@@ -34,7 +35,9 @@ class Triage(Protocol):
 
     def detect_language(self, text: str, hint: str | None) -> str: ...
 
-    def assess(self, state: ConversationState, message: CustomerMessage) -> Signals: ...
+    def assess(
+        self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None
+    ) -> Signals: ...
 
 
 class OfflineTriage:
@@ -50,7 +53,7 @@ class OfflineTriage:
         guess = detect_language(text, hint=hint)
         return guess.language if guess.language != "und" else (hint or "en")
 
-    def assess(self, state: ConversationState, message: CustomerMessage) -> Signals:
+    def assess(self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None) -> Signals:
         text = message.text
         language = message.language
         prediction = self.classifier.predict([text])[0]

@@ -11,7 +11,7 @@ from relevo.contracts._messages import (
     SystemEvent,
 )
 from relevo.contracts._packet import CustomerRef, HandoffPacket, IntentSummary, Tier, Trend
-from relevo.contracts._records import Attempt, AttemptOutcome, Commitment, Fact, ToolCallRecord
+from relevo.contracts._records import Attempt, AttemptOutcome, Commitment, Fact, ModelCall, ToolCallRecord
 from relevo.contracts._signals import IntentScore, Signals
 from relevo.contracts._state import (
     ConversationState,
@@ -51,6 +51,7 @@ __all__ = [
     "IntentSummary",
     "Message",
     "Mode",
+    "ModelCall",
     "PendingOffer",
     "Priority",
     "ReasonCode",

@@ -66,3 +66,20 @@ class ToolCallRecord(BaseModel):
     result: str
     """The tool's result rendered as JSON text (data, never instructions)."""
     error: str = ""
+
+
+class ModelCall(BaseModel):
+    """One call to a model: who made it, which model answered, how long it took and what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    agent: str
+    provider: str
+    model: str
+    latency_ms: float
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    ok: bool = True
+    error: str = ""
+    purpose: Literal["answer", "repair", "fallback"] = "answer"

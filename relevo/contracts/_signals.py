@@ -38,3 +38,5 @@ class Signals(BaseModel):
     """Policy-sensitive matches such as ``legal_threat`` or ``chargeback``."""
     amounts: list[float] = Field(default_factory=list[float])
     """Money amounts mentioned in the message."""
+    model_error: str = ""
+    """Set when the triage model failed (the signals then come from the offline engine)."""

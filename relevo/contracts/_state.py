@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from relevo.contracts._escalation import EscalationDecision
 from relevo.contracts._messages import Channel, Message
 from relevo.contracts._packet import CustomerRef, HandoffPacket
-from relevo.contracts._records import Attempt, Commitment, Fact, ToolCallRecord
+from relevo.contracts._records import Attempt, Commitment, Fact, ModelCall, ToolCallRecord
 from relevo.contracts._signals import Signals
 
 Mode = Literal["ai_active", "pending_human", "human_active", "closed"]
@@ -109,12 +109,16 @@ class ConversationState(BaseModel):
     attempts: Annotated[list[Attempt], _append] = Field(default_factory=list[Attempt])
     commitments: Annotated[list[Commitment], _append] = Field(default_factory=list[Commitment])
     tool_calls: Annotated[list[ToolCallRecord], _append] = Field(default_factory=list[ToolCallRecord])
+    model_calls: Annotated[list[ModelCall], _append] = Field(default_factory=list[ModelCall])
     escalations: Annotated[list[EscalationDecision], _append] = Field(default_factory=list[EscalationDecision])
     packet: HandoffPacket | None = None
     pending_offer: PendingOffer | None = None
     briefing: str = ""
     """What the human did, written by the summarizer at hand-back, for the AI to continue from."""
     memory_highlights: list[str] = Field(default_factory=list[str])
+    """What customer memory recalled at the first customer turn (readable summaries; data, never instructions)."""
+    remembered_promises: list[str] = Field(default_factory=list[str])
+    """Promises made to this customer in earlier conversations, from memory."""
 
     def fact(self, name: str) -> Fact | None:
         """The current fact with this name, if any."""

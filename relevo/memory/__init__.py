@@ -1,1 +1,29 @@
-"""relevo.memory."""
+"""Customer memory: consented, redacted, erasable episodes and facts, shared by every agent.
+
+Chroma is imported lazily (only when a store opens), so importing relevo stays light.
+"""
+
+from relevo.memory._memory import CustomerMemory, EmbedTexts
+from relevo.memory._records import Episode, ForgetReceipt, MemoryHit, MemoryKind, MemoryRecord, record_id
+from relevo.memory._redact import PiiKind, Redaction, find_pii, redact_pii
+from relevo.memory._registry import CustomerRegistry
+from relevo.memory._store import ChromaMemoryStore, MemoryStore, customer_key
+
+__all__ = [
+    "ChromaMemoryStore",
+    "CustomerMemory",
+    "CustomerRegistry",
+    "EmbedTexts",
+    "Episode",
+    "ForgetReceipt",
+    "MemoryHit",
+    "MemoryKind",
+    "MemoryRecord",
+    "MemoryStore",
+    "PiiKind",
+    "Redaction",
+    "customer_key",
+    "find_pii",
+    "record_id",
+    "redact_pii",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections.abc import Callable, Sequence
@@ -9,7 +10,9 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.tools import BaseTool
+from numpy.typing import NDArray
 
 from relevo._config import RelevoConfig, load_config
 from relevo.agents import (
@@ -25,7 +28,10 @@ from relevo.agents import (
 )
 from relevo.contracts import Article, IntentCatalog
 from relevo.demo import DemoStore, load_articles, load_intent_catalog, load_store_data
+from relevo.memory import CustomerMemory
+from relevo.models import ModelPort
 from relevo.models.offline import E5Embedder, Embedder
+from relevo.orchestrator._agents import model_backed_agents
 from relevo.orchestrator._context import Clock, RunContext, SupportAgents
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
@@ -91,6 +97,7 @@ class DeskBuilder:
         self._resolver: Resolver | None = None
         self._summarizer: Summarizer | None = None
         self._policy: EscalationPolicy | None = None
+        self._model_ports: dict[str, ModelPort] = {}
 
     # -- domain ----------------------------------------------------------------------------------------
     def with_store(self, store: StoreBackend) -> DeskBuilder:
@@ -146,6 +153,13 @@ class DeskBuilder:
         self._policy = policy or self._policy
         return self
 
+    def with_model(self, agent: str, model: ModelPort) -> DeskBuilder:
+        """Run ``agent`` (``triage``, ``resolver`` or ``summarizer``) on this model object — any
+        :class:`relevo.models.ModelPort`, e.g. a ``LangChainModel`` or a test double — instead of the
+        configured model string."""
+        self._model_ports[agent] = model
+        return self
+
     def with_embedder(self, embedder: Embedder) -> DeskBuilder:
         self._embedder = embedder
         return self
@@ -169,12 +183,19 @@ class DeskBuilder:
             policy = policy.without(code)
         for extra in self._triggers:
             policy = policy.with_trigger(extra)
-        agents = SupportAgents(
-            triage=self._triage or OfflineTriage(catalog, embedder, self.config.triage),
+        knowledge = KnowledgeBase(embedder, articles)
+        offline = SupportAgents(
+            triage=OfflineTriage(catalog, embedder, self.config.triage),
             policy=policy,
-            resolver=self._resolver
-            or OfflineResolver(catalog, KnowledgeBase(embedder, articles), self.config.resolver),
-            summarizer=self._summarizer or OfflineSummarizer(catalog, self.config.routing),
+            resolver=OfflineResolver(catalog, knowledge, self.config.resolver),
+            summarizer=OfflineSummarizer(catalog, self.config.routing),
+        )
+        configured = model_backed_agents(self.config, offline, knowledge, self._model_ports)
+        agents = SupportAgents(
+            triage=self._triage or configured.triage,
+            policy=policy,
+            resolver=self._resolver or configured.resolver,
+            summarizer=self._summarizer or configured.summarizer,
         )
         clock = self._clock or _default_clock(store)
         return RunContext(
@@ -199,8 +220,18 @@ class DeskBuilder:
         """A desk on an already-built context (several desks can share one fitted engine)."""
         root = data_dir or self.config.storage.data_dir
         checkpointer = open_sqlite_checkpointer(root / "conversations.sqlite")
+        memory = CustomerMemory.open(root, context.config.memory, embed=self._embed_customer_text)
         graph = self.graph.compile(checkpointer)
-        return SupportDesk(graph, context, checkpointer, on_close=checkpointer.conn.close)
+
+        def close() -> None:
+            checkpointer.conn.close()
+            memory.close()
+
+        return SupportDesk(graph, dataclasses.replace(context, memory=memory), checkpointer, on_close=close)
+
+    def _embed_customer_text(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        # Customer text is embedded as a query (symmetric matching) and never written to the disk cache.
+        return (self._embedder or default_embedder()).embed(texts, "query")
 
 
 def _default_clock(store: StoreBackend) -> Clock:

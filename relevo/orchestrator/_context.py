@@ -9,6 +9,7 @@ from datetime import datetime
 from relevo._config import RelevoConfig
 from relevo.agents import EscalationPolicy, Resolver, Summarizer, Triage
 from relevo.contracts import IntentCatalog
+from relevo.memory import CustomerMemory
 from relevo.tools import StoreBackend, ToolRegistry
 
 __all__ = ["Clock", "RunContext", "SupportAgents", "TurnIds"]
@@ -47,6 +48,8 @@ class RunContext:
     config: RelevoConfig
     clock: Clock
     specialists: tuple[Specialist, ...] = field(default_factory=tuple[Specialist, ...])
+    memory: CustomerMemory | None = None
+    """Customer memory, PII vault and identities (set by ``DeskBuilder.open``; None: nothing is remembered)."""
 
 
 class TurnIds:

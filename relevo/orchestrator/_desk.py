@@ -22,6 +22,7 @@ from relevo.contracts import (
     Takeover,
 )
 from relevo.contracts._messages import Channel
+from relevo.memory import CustomerMemory, redact_pii
 from relevo.orchestrator._context import RunContext
 from relevo.orchestrator._graph import SupportGraph
 from relevo.orchestrator._turns import TurnResult
@@ -57,14 +58,33 @@ class SupportDesk:
         self._on_close = on_close
 
     # -- conversations --------------------------------------------------------------------------------
+    @property
+    def memory(self) -> CustomerMemory | None:
+        """Customer memory, PII vault and linked identities of this desk's data directory."""
+        return self.context.memory
+
     def start(
-        self, *, customer_id: str | None = None, channel: Channel = "web", conversation_id: str | None = None
+        self,
+        *,
+        customer_id: str | None = None,
+        channel: Channel = "web",
+        conversation_id: str | None = None,
+        handle: str | None = None,
     ) -> str:
-        """Open a conversation for ``customer_id`` (an unknown or missing id makes the customer a guest)."""
+        """Open a conversation for ``customer_id`` (an unknown or missing id makes the customer a guest).
+
+        ``handle`` is the customer's address on the channel (a WhatsApp phone, a web chat email): when it is
+        linked to a customer (``desk.memory.link_identity``), that customer's memory follows them here.
+        """
         conv_id = conversation_id or self._new_id()
         if self._snapshot(conv_id) is not None:
             raise BadInputError(f"conversation {conv_id!r} already exists")
+        memory = self.context.memory
+        if customer_id is None and handle is not None and memory is not None:
+            customer_id = memory.resolve_identity(channel, handle)
         customer = self._customer(customer_id)
+        if memory is not None:
+            memory.note_conversation(conv_id, customer.id, self.context.clock())
         initial = ConversationState(
             conversation_id=conv_id,
             customer=customer,
@@ -90,6 +110,9 @@ class SupportDesk:
         """The customer writes ``text``. Returns the AI's reply, or none while a human owns the conversation."""
         before = self.state(conversation_id)
         raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+        # Redact before the text becomes graph input: the input is checkpointed too.
+        memory = self.context.memory
+        raw = memory.redact(conversation_id, raw) if memory is not None else redact_pii(raw).text
         event = CustomerTurn(text=raw, channel=channel or before.channel)
         return self._run(conversation_id, event, raw, before)
 

@@ -12,8 +12,9 @@ from langgraph.graph.state import CompiledStateGraph
 
 from relevo._errors import ConfigurationError
 from relevo.agents import Resolver
-from relevo.contracts import ConversationState, CustomerMessage, CustomerTurn
+from relevo.contracts import ConversationState, CustomerMessage, CustomerTurn, Resolve
 from relevo.orchestrator._context import RunContext, Specialist
+from relevo.orchestrator._memorize import memorize
 from relevo.orchestrator._nodes import (
     escalate,
     handoff,
@@ -40,6 +41,7 @@ class NodeName(StrEnum):
     SUMMARIZE = "summarize"
     HANDOFF = "handoff"
     HUMAN_DESK = "human_desk"
+    MEMORIZE = "memorize"
 
 
 def route_after_ingest(state: ConversationState) -> Literal["triage", "human_desk", "__end__"]:
@@ -54,9 +56,17 @@ def route_after_ingest(state: ConversationState) -> Literal["triage", "human_des
     return "__end__"
 
 
-def route_after_resolution(state: ConversationState) -> Literal["summarize", "__end__"]:
-    """A resolution-stage rule that fired sends the turn to the summarizer instead of the customer."""
-    return "summarize" if turn_reasons(state) else "__end__"
+def route_after_resolution(state: ConversationState) -> Literal["summarize", "memorize", "__end__"]:
+    """A resolution-stage rule that fired sends the turn to the summarizer instead of the customer; a goodbye
+    ends the conversation, so its episode is memorized."""
+    if turn_reasons(state):
+        return "summarize"
+    return "memorize" if state.signals and state.signals[-1].intent == "thanks_goodbye" else "__end__"
+
+
+def route_after_desk(state: ConversationState) -> Literal["memorize", "__end__"]:
+    """Closing a conversation memorizes its episode."""
+    return "memorize" if isinstance(state.inbox, Resolve) else "__end__"
 
 
 class SupportGraphBuilder:
@@ -95,6 +105,7 @@ class SupportGraphBuilder:
         graph.add_node(NodeName.SUMMARIZE.value, summarize)
         graph.add_node(NodeName.HANDOFF.value, handoff)
         graph.add_node(NodeName.HUMAN_DESK.value, human_desk)
+        graph.add_node(NodeName.MEMORIZE.value, memorize)
         graph.add_edge(START, NodeName.INGEST.value)
         graph.add_conditional_edges(
             NodeName.INGEST.value,
@@ -111,10 +122,13 @@ class SupportGraphBuilder:
             NodeName.ESCALATE.value, self._route_after_escalate, [NodeName.SUMMARIZE.value, *answerers]
         )
         for node in answerers:
-            graph.add_conditional_edges(node, route_after_resolution, [NodeName.SUMMARIZE.value, END])
+            graph.add_conditional_edges(
+                node, route_after_resolution, [NodeName.SUMMARIZE.value, NodeName.MEMORIZE.value, END]
+            )
         graph.add_edge(NodeName.SUMMARIZE.value, NodeName.HANDOFF.value)
-        graph.add_edge(NodeName.HANDOFF.value, END)
-        graph.add_edge(NodeName.HUMAN_DESK.value, END)
+        graph.add_edge(NodeName.HANDOFF.value, NodeName.MEMORIZE.value)
+        graph.add_conditional_edges(NodeName.HUMAN_DESK.value, route_after_desk, [NodeName.MEMORIZE.value, END])
+        graph.add_edge(NodeName.MEMORIZE.value, END)
         return graph
 
     def compile(self, checkpointer: BaseCheckpointSaver[Any] | None = None) -> SupportGraph:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -22,6 +24,8 @@ from relevo.contracts import (
     SystemEvent,
     Takeover,
 )
+from relevo.memory import redact_pii
+from relevo.models import CallLedger
 from relevo.orchestrator._context import RunContext, TurnIds
 from relevo.orchestrator._normalise import normalise_text
 from relevo.tools import ToolContext
@@ -78,16 +82,21 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     ids = _ids(state)
     now = ctx.clock()
     clean = normalise_text(event.text)
+    # Personal data becomes vault tokens before the message enters state (SupportDesk.send redacts first too,
+    # so the graph's input is clean; this covers graphs invoked directly).
+    text = (
+        ctx.memory.redact(state.conversation_id, clean.text) if ctx.memory is not None else redact_pii(clean.text).text
+    )
     if not clean.text:
         reply = render_text("empty_message", state.language)
         return {"messages": [AIMessage(id=ids("msg"), at=now, text=reply, agent="ingest", language=state.language)]}
     has_spoken = any(isinstance(m, CustomerMessage) for m in state.messages)
     hint = state.language if has_spoken else (state.customer.preferred_language or state.language)
-    language = ctx.agents.triage.detect_language(clean.text, hint)
+    language = ctx.agents.triage.detect_language(text, hint)
     message = CustomerMessage(
         id=ids("msg"),
         at=now,
-        text=clean.text,
+        text=text,
         channel=event.channel,
         language=language,
         received_while=state.mode,
@@ -97,9 +106,13 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         update["mode"] = "ai_active"
         update["messages"].append(SystemEvent(id=ids("evt"), at=now, text="customer wrote again", event="reopened"))
     if clean.truncated:
-        note = f"next message cut to {len(clean.text)} of {clean.original_chars} characters"
+        note = f"next message cut to {len(text)} of {clean.original_chars} characters"
         update["messages"].append(SystemEvent(id=ids("evt"), at=now, text=note, event="note"))
     update["messages"].append(message)
+    if not has_spoken and ctx.memory is not None and not state.customer.is_guest:
+        highlights, promises = ctx.memory.highlights(state.customer.id, text, now=now)
+        update["memory_highlights"] = highlights
+        update["remembered_promises"] = promises
     if state.mode == "pending_human":
         update["language"] = state.language
         if not isinstance(state.messages[-1], AIMessage):
@@ -115,7 +128,9 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
 def triage(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     """Signals for the newest customer message."""
     message = _last_customer_message(state)
-    return {"signals": [runtime.context.agents.triage.assess(state, message)]}
+    calls = _ledger(state, runtime.context)
+    signals = runtime.context.agents.triage.assess(state, message, calls)
+    return {"signals": [signals], "model_calls": calls.calls}
 
 
 def escalate(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
@@ -151,7 +166,12 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             granted_so_far=_granted(state),
         )
         toolbox = Toolbox(ctx.tools, tool_context)
-        resolution = resolver.resolve(ResolverTurn(state=state, message=message, signals=signals, toolbox=toolbox))
+        reveal: Callable[[str], str] = _as_is
+        if ctx.memory is not None:
+            reveal = functools.partial(ctx.memory.reveal, state.conversation_id)
+        calls = _ledger(state, ctx)
+        turn = ResolverTurn(state=state, message=message, signals=signals, toolbox=toolbox, reveal=reveal, calls=calls)
+        resolution = resolver.resolve(turn)
         earlier = [m.text for m in state.messages[_ai_period_start(state) :] if isinstance(m, AIMessage)]
         view = PolicyView(
             state=state,
@@ -162,6 +182,7 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             tool_calls=toolbox.calls,
             reply=resolution.reply,
             earlier_ai_replies=earlier,
+            model_error=resolution.model_error,
         )
         decision = ctx.agents.policy.evaluate(view, "resolution")
         update: Update = {
@@ -170,6 +191,7 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             "commitments": resolution.commitments,
             "tool_calls": toolbox.calls,
             "escalations": [decision],
+            "model_calls": calls.calls,
         }
         if resolution.pending_offer is not None:
             update["pending_offer"] = resolution.pending_offer
@@ -191,6 +213,17 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
     return resolve
 
 
+def _ledger(state: ConversationState, ctx: RunContext) -> CallLedger:
+    """This turn's record of model calls, drawing on the conversation's budget."""
+    budget = ctx.config.models.budget_usd
+    spent = sum(c.cost_usd for c in state.model_calls)
+    return CallLedger(spent_before=spent, budget_usd=budget or None)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
 def _granted(state: ConversationState) -> float:
     fact = state.fact("compensation_granted_total")
     return float(fact.value) if fact is not None else 0.0
@@ -207,7 +240,11 @@ def turn_reasons(state: ConversationState) -> list[EscalationReason]:
 def summarize(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     """A validated handoff packet with everything the human needs."""
     ctx = runtime.context
-    return {"packet": ctx.agents.summarizer.packet(state, turn_reasons(state), ctx.clock())}
+    calls = _ledger(state, ctx)
+    calls.budget_usd = None  # the handoff must happen even when the budget is spent
+    packet = ctx.agents.summarizer.packet(state, turn_reasons(state), ctx.clock(), calls)
+    spent = packet.model_cost_usd + sum(c.cost_usd for c in calls.calls)
+    return {"packet": packet.model_copy(update={"model_cost_usd": round(spent, 6)}), "model_calls": calls.calls}
 
 
 def handoff(state: ConversationState, runtime: Runtime[RunContext]) -> Update:

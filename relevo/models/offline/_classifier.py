@@ -1,13 +1,24 @@
-"""Intent classification from labelled examples: ridge regression over e5 embeddings.
+"""Intent classification from labelled examples: kernel ridge regression over e5 embeddings and word/character
+n-grams.
 
-Ridge has a closed form, so fitting a catalog takes milliseconds, and its leave-one-out predictions are
-closed-form too: the regularisation strength, the softmax temperature and the out-of-scope similarity
-threshold are all learned from the training examples, never from test data.
+The score of a label is a kernel expansion over anchor examples, ``exp(γ(cos(x, a) − 1))`` on centred e5
+vectors, plus a linear term over hashed TF-IDF n-grams (exact wording tells "top up failed" from "top up
+pending"). Ridge has a closed form, so fitting a catalog takes a fraction of a second, and its leave-one-out
+predictions are closed-form too: the regularisation strength, the softmax temperature and the out-of-scope
+similarity threshold are all learned from the training examples, never from test data. Above
+:data:`_MAX_ANCHORS` examples the kernel is approximated on a seeded subset of anchors (Nyström).
+
+The defaults for γ and the n-gram weight were chosen by leave-one-out accuracy on Banking77 *training* texts
+(10 per label, seed 0); see ``scripts/measure_intents.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import itertools
+import re
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,8 +30,18 @@ from relevo.models.offline._embeddings import Embedder, Vector
 __all__ = ["IntentClassifier", "IntentPrediction"]
 
 _F = npt.NDArray[np.float64]
-_LAMBDAS = (0.03, 0.1, 0.3, 1.0, 3.0)
+_LAMBDAS = (1e-4, 1e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 _TEMPERATURES = tuple(float(t) for t in np.geomspace(0.02, 2.0, 40))
+_GAMMA = 1.5
+"""Sharpness of the embedding kernel: 0 would be a linear model, large values a nearest-neighbour vote."""
+_TEXT_WEIGHT = 0.3
+"""Weight of the n-gram features next to the embedding kernel (whose values lie in (0, 1])."""
+_TEXT_DIM = 2048
+"""Hash buckets for word and character n-grams."""
+_MAX_ANCHORS = 1500
+"""Above this many examples the kernel is approximated on this many anchors, so fitting stays fast."""
+_ANCHOR_SEED = 0
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +57,48 @@ class IntentPrediction:
 
 @dataclass(frozen=True, slots=True)
 class _Fit:
-    weights: _F
+    anchors: _F
+    """Centred, normalised embeddings the kernel is expanded over."""
+    anchor_weights: _F
+    text_weights: _F
+    bias: _F
     temperature: float
     loo_accuracy: float
     regularisation: float
 
 
+@dataclass(frozen=True, slots=True)
+class _TextFeatures:
+    """Hashed TF-IDF over words, word pairs and character 3–5-grams, with the IDF of the training texts."""
+
+    idf: _F
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> tuple[_TextFeatures, _F]:
+        """The features learned from ``texts`` and the texts' own feature rows."""
+        counted = [_hashed_ngrams(text) for text in texts]
+        df = np.zeros(_TEXT_DIM)
+        for counts in counted:
+            df[list(counts)] += 1.0
+        features = cls(np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0)
+        return features, features.rows(counted)
+
+    def transform(self, texts: Sequence[str]) -> _F:
+        return self.rows([_hashed_ngrams(text) for text in texts])
+
+    def rows(self, counted: Sequence[dict[int, int]]) -> _F:
+        out = np.zeros((len(counted), _TEXT_DIM))
+        for row, counts in zip(out, counted, strict=True):
+            if counts:
+                index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+                row[index] = (1.0 + np.log(tf)) * self.idf[index]
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+
 class IntentClassifier:
-    """A calibrated multi-class classifier over sentence embeddings."""
+    """A calibrated multi-class classifier over sentence embeddings and the texts' wording."""
 
     def __init__(
         self,
@@ -54,6 +109,8 @@ class IntentClassifier:
         fit: _Fit,
         mean: _F,
         similarity_floor: float,
+        text_features: _TextFeatures,
+        gamma: float,
     ) -> None:
         self._embedder = embedder
         self.labels = tuple(labels)
@@ -61,6 +118,8 @@ class IntentClassifier:
         self._example_labels = example_labels
         self._fit = fit
         self._mean = mean
+        self._text_features = text_features
+        self._gamma = gamma
         self.similarity_floor = similarity_floor
 
     @classmethod
@@ -72,6 +131,9 @@ class IntentClassifier:
         *,
         persist_embeddings: bool = True,
         floor_quantile: float = 0.01,
+        gamma: float = _GAMMA,
+        text_weight: float = _TEXT_WEIGHT,
+        descriptions: Mapping[str, Sequence[str]] | None = None,
     ) -> IntentClassifier:
         """Learn from ``texts`` labelled ``labels``.
 
@@ -81,24 +143,50 @@ class IntentClassifier:
             labels: one label per utterance; at least two distinct labels.
             persist_embeddings: keep example vectors in the embedder's disk cache (catalog data only).
             floor_quantile: the share of training examples allowed below the learned similarity floor.
+            gamma: sharpness of the embedding kernel (0 gives a linear model over embeddings).
+            text_weight: weight of the word/character n-gram features (0 ignores the wording).
+            descriptions: extra texts per label (its name in words, a one-line definition), learned as
+                examples of the label; leave-one-out accuracy is still measured on ``texts`` only. With
+                few examples per label they help (Banking77, 10 per label: +0.8 points).
 
         Raises:
-            ConfigurationError: fewer than two labels, or texts and labels of different lengths.
+            ConfigurationError: fewer than two labels, texts and labels of different lengths, a description
+                for a label without examples, or a negative ``gamma`` or ``text_weight``.
         """
         if len(texts) != len(labels):
             raise ConfigurationError(f"{len(texts)} texts but {len(labels)} labels: they must pair up")
+        if gamma < 0 or text_weight < 0:
+            raise ConfigurationError("gamma and text_weight must be zero or positive")
         names = sorted(set(labels))
         if len(names) < 2:
             raise ConfigurationError("an intent classifier needs examples for at least two intents")
+        described = dict(descriptions or {})
+        unknown = sorted(set(described) - set(names))
+        if unknown:
+            raise ConfigurationError(f"descriptions for labels without examples: {', '.join(unknown)}")
+        scored = len(texts)
+        texts = [*texts, *(text for label in names for text in described.get(label, ()))]
+        labels = [*labels, *(label for label in names for _ in described.get(label, ()))]
         index = {name: i for i, name in enumerate(names)}
         y = np.array([index[label] for label in labels], dtype=np.int64)
         vectors = embedder.embed(list(texts), "query", persist=persist_embeddings)
         mean = vectors.astype(np.float64).mean(axis=0)
-        features = _features(vectors, mean)
+        centred = _centred(vectors, mean)
+        text_features, rows = _TextFeatures.fit(texts)
+        wording = text_weight * rows
         targets = np.eye(len(names))[y]
-        fit = max((_ridge(features, targets, y, lam) for lam in _LAMBDAS), key=lambda f: f.loo_accuracy)
+        fit = _kernel_ridge(centred, wording, targets, y, gamma, scored)
+        fit = _Fit(
+            fit.anchors,
+            fit.anchor_weights,
+            text_weight * fit.text_weights,
+            fit.bias,
+            fit.temperature,
+            fit.loo_accuracy,
+            fit.regularisation,
+        )
         floor = _similarity_floor(vectors, y, floor_quantile)
-        return cls(embedder, names, vectors, y, fit, mean, floor)
+        return cls(embedder, names, vectors, y, fit, mean, floor, text_features, gamma)
 
     @property
     def training_accuracy_loo(self) -> float:
@@ -109,12 +197,22 @@ class IntentClassifier:
         """Classify each text."""
         if not texts:
             return []
-        return self.predict_vectors(self._embedder.embed(list(texts), "query"))
+        return self.predict_vectors(self._embedder.embed(list(texts), "query"), texts=texts)
 
-    def predict_vectors(self, vectors: Vector) -> list[IntentPrediction]:
-        """Classify already-embedded texts (query-kind e5 vectors)."""
-        scores = _features(vectors, self._mean) @ self._fit.weights
-        probs = _softmax(scores / self._fit.temperature)
+    def predict_vectors(self, vectors: Vector, texts: Sequence[str] | None = None) -> list[IntentPrediction]:
+        """Classify already-embedded texts (query-kind e5 vectors).
+
+        Args:
+            vectors: the texts' embeddings.
+            texts: the texts themselves; without them the wording features are left out, which costs a
+                little accuracy.
+        """
+        fit = self._fit
+        kernel = np.exp(self._gamma * (_centred(vectors, self._mean) @ fit.anchors.T - 1.0))
+        scores = kernel @ fit.anchor_weights + fit.bias
+        if texts is not None:
+            scores += self._text_features.transform(texts) @ fit.text_weights
+        probs = _softmax(scores / fit.temperature)
         nearest = (vectors @ self._examples.T).max(axis=1)
         out: list[IntentPrediction] = []
         for row, sim in zip(probs, nearest, strict=True):
@@ -124,23 +222,99 @@ class IntentClassifier:
         return out
 
 
-def _features(vectors: Vector, mean: _F) -> _F:
+def _centred(vectors: Vector, mean: _F) -> _F:
     centred = vectors.astype(np.float64) - mean
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    centred /= np.maximum(norms, 1e-9)
-    return np.hstack([centred, np.ones((centred.shape[0], 1))])
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-9)
+    return centred
 
 
-def _ridge(x: _F, targets: _F, y: npt.NDArray[np.int64], lam: float) -> _Fit:
-    gram = x.T @ x + lam * np.eye(x.shape[1])
-    inverse = np.linalg.inv(gram)
-    weights = inverse @ (x.T @ targets)
-    fitted = x @ weights
-    leverage = np.einsum("ij,jk,ik->i", x, inverse, x)
-    loo = (fitted - leverage[:, None] * targets) / np.maximum(1.0 - leverage, 1e-6)[:, None]
-    accuracy = float((loo.argmax(axis=1) == y).mean())
-    temperature = min(_TEMPERATURES, key=lambda t: _nll(loo / t, y))
-    return _Fit(weights, temperature, accuracy, lam)
+def _hashed_ngrams(text: str) -> dict[int, int]:
+    words = _WORD.findall(text.casefold())
+    counts: dict[int, int] = {}
+    for bucket in itertools.chain(
+        (_bucket(f"{a} {b}") for a, b in itertools.pairwise(words)),
+        itertools.chain.from_iterable(map(_word_buckets, words)),
+    ):
+        counts[bucket] = counts.get(bucket, 0) + 1
+    return counts
+
+
+@functools.lru_cache(maxsize=32_768)
+def _word_buckets(word: str) -> tuple[int, ...]:
+    """The word's own bucket and those of its character 3–5-grams (words recur, so this is cached)."""
+    padded = f" {word} "
+    grams = [padded[i : i + n] for n in (3, 4, 5) for i in range(max(1, len(padded) - n + 1))]
+    return (_bucket(word), *map(_bucket, grams))
+
+
+def _bucket(gram: str) -> int:
+    return zlib.crc32(gram.encode("utf-8")) % _TEXT_DIM
+
+
+def _kernel_ridge(centred: _F, wording: _F, targets: _F, y: npt.NDArray[np.int64], gamma: float, scored: int) -> _Fit:
+    """Ridge over ``[φ(embedding), wording, 1]`` where φ spans the kernel of the anchors.
+
+    Leave-one-out scores of the first ``scored`` examples choose the regularisation and the temperature.
+
+    With every example as an anchor this is exact kernel ridge regression (solved in the dual); with more
+    examples than :data:`_MAX_ANCHORS`, φ is the Nyström map of a seeded subset (solved in the primal).
+    """
+    n = centred.shape[0]
+    if n <= _MAX_ANCHORS:
+        anchors = centred
+        gram = np.exp(gamma * (centred @ centred.T - 1.0))
+        kernel = gram + wording @ wording.T + 1.0
+        values, vectors = np.linalg.eigh(kernel)
+        values = np.maximum(values, 0.0)
+        projected = vectors.T @ targets
+
+        def solve(lam: float) -> tuple[_F, _F]:
+            shrink = values / (values + lam)
+            return vectors @ (shrink[:, None] * projected), (vectors**2) @ shrink
+
+        lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
+        alpha = vectors @ ((1.0 / (values + lam))[:, None] * projected)
+        anchor_weights, text_weights, bias = alpha, wording.T @ alpha, alpha.sum(axis=0)
+    else:
+        chosen = np.sort(np.random.default_rng(_ANCHOR_SEED).choice(n, _MAX_ANCHORS, replace=False))
+        anchors = centred[chosen]
+        anchor_gram = np.exp(gamma * (anchors @ anchors.T - 1.0))
+        values, basis = np.linalg.eigh(anchor_gram)
+        keep = values > values.max() * 1e-8
+        root = basis[:, keep] / np.sqrt(values[keep])  # K_LL^{-1/2} on its well-conditioned span
+        features = np.hstack([np.exp(gamma * (centred @ anchors.T - 1.0)) @ root, wording, np.ones((n, 1))])
+        cov_values, cov_vectors = np.linalg.eigh(features.T @ features)
+        cov_values = np.maximum(cov_values, 0.0)
+        rotated = features @ cov_vectors
+        projected = rotated.T @ targets
+
+        def solve(lam: float) -> tuple[_F, _F]:
+            inverse = 1.0 / (cov_values + lam)
+            return rotated @ (inverse[:, None] * projected), (rotated**2) @ inverse
+
+        lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
+        weights = cov_vectors @ ((1.0 / (cov_values + lam))[:, None] * projected)
+        k = root.shape[1]
+        anchor_weights = root @ weights[:k]
+        text_weights, bias = weights[k:-1], weights[-1]
+    temperature = min(_TEMPERATURES, key=lambda t: _nll(loo / t, y[:scored]))
+    return _Fit(anchors, anchor_weights, text_weights, bias, temperature, accuracy, lam)
+
+
+def _pick_regularisation(
+    solve: Callable[[float], tuple[_F, _F]], targets: _F, y: npt.NDArray[np.int64]
+) -> tuple[float, _F, float]:
+    """The regularisation with the best leave-one-out accuracy, its leave-one-out scores and accuracy."""
+    best: tuple[float, _F, float] | None = None
+    for lam in _LAMBDAS:
+        fitted, leverage = solve(lam)
+        fitted, leverage = fitted[: len(y)], leverage[: len(y)]
+        loo = (fitted - leverage[:, None] * targets) / np.maximum(1.0 - leverage, 1e-6)[:, None]
+        accuracy = float((loo.argmax(axis=1) == y).mean())
+        if best is None or accuracy > best[2]:
+            best = (lam, loo, accuracy)
+    assert best is not None
+    return best
 
 
 def _nll(scores: _F, y: npt.NDArray[np.int64]) -> float:

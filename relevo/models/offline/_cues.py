@@ -180,16 +180,43 @@ def _within_one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _doubled_or_swapped(token: str, word: str) -> bool:
-    """True when ``token`` is ``word`` with one letter doubled ("wiith") or two neighbours swapped ("wiht").
+def _short_word_typo(token: str, word: str) -> bool:
+    """True when ``token`` is ``word`` with one letter added ("wiith", "crhat") or dropped ("cht"), two
+    neighbours swapped ("wiht") or one letter replaced by a key next to it on a QWERTY keyboard ("wirh", "taok").
 
-    Short words get only these two typos: a free edit would turn "wish" into "with".
+    Short words get only these slips: a free substitution would turn "wish" into "with" or "walk" into
+    "talk"; the real words one added letter away ("chart", "width") are in the lexicon's ``fuzzy_ignore``.
     """
     if len(token) == len(word) + 1:
-        return any(token[i] == token[i + 1] and token[:i] + token[i + 1 :] == word for i in range(len(word)))
-    if len(token) == len(word):
-        return token != word and _within_one_edit(token, word) and sorted(token) == sorted(word)
-    return False
+        return any(token[:i] + token[i + 1 :] == word for i in range(len(token)))
+    if len(token) + 1 == len(word):
+        return token in _deletions(word)
+    if len(token) != len(word) or token == word or not _within_one_edit(token, word):
+        return False
+    if sorted(token) == sorted(word):
+        return True
+    typed, meant = next((x, y) for x, y in zip(token, word, strict=True) if x != y)
+    return typed in _KEY_NEIGHBOURS.get(meant, "")
+
+
+def _keyboard_neighbours() -> dict[str, str]:
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    # A key touches its left and right neighbours and two keys on each adjacent row (rows are staggered).
+    neighbours: dict[str, set[str]] = {}
+    for r, row in enumerate(rows):
+        for c, key in enumerate(row):
+            near = {row[i] for i in (c - 1, c + 1) if 0 <= i < len(row)}
+            if r > 0:
+                near.update(rows[r - 1][i] for i in (c, c + 1) if 0 <= i < len(rows[r - 1]))
+            if r + 1 < len(rows):
+                near.update(rows[r + 1][i] for i in (c - 1, c) if 0 <= i < len(rows[r + 1]))
+            neighbours.setdefault(key, set()).update(near)
+            for other in near:
+                neighbours.setdefault(other, set()).add(key)
+    return {key: "".join(sorted(near)) for key, near in neighbours.items()}
+
+
+_KEY_NEIGHBOURS = _keyboard_neighbours()
 
 
 def _deletions(word: str) -> set[str]:
@@ -218,7 +245,28 @@ class _TypoFixer:
 
     def correct(self, token: str) -> str | None:
         """The keyword ``token`` is a typo of, or None."""
-        if len(token) < _MIN_TYPO_TOKEN or token in self.canonical or token in self.ignore:
+        if not _MIN_TYPO_TOKEN <= len(token) <= _MAX_TYPO_TOKEN or token in self.canonical or token in self.ignore:
+            return None
+        return self._keyword(token) or self._unglued(token)
+
+    def _unglued(self, token: str) -> str | None:
+        """``token`` split in two when it is a keyword run into a short word or another keyword ("tosomebody",
+        "cantalk", "contactsomneone"); each half may carry a typo of its own."""
+        if len(token) < _MIN_GLUED_TOKEN:
+            return None
+        for cut in range(1, len(token)):
+            left, right = token[:cut], token[cut:]
+            left_word = left if left in _GLUE_WORDS else self._keyword(left)
+            right_word = right if right in _GLUE_WORDS else self._keyword(right)
+            if left_word is None or right_word is None:
+                continue
+            return f"{left_word} {right_word}"
+        return None
+
+    def _keyword(self, token: str) -> str | None:
+        if token in self.canonical:
+            return token
+        if len(token) < _MIN_TYPO_TOKEN or token in self.ignore:
             return None
         candidates: set[str] = set()
         for variant in {token} | _deletions(token):
@@ -249,14 +297,21 @@ class _TypoFixer:
         return NormalisedText(normalised.original, "".join(parts), tuple(index))
 
 
-_MIN_TYPO_TOKEN = 4
+_MIN_TYPO_TOKEN = 3
+_MIN_GLUED_TOKEN = 4
+_MAX_TYPO_TOKEN = 32
+"""Longer tokens are no keyword, nor two glued together; checking them would only cost time."""
+_GLUE_WORDS = frozenset(
+    {"with", "to", "an", "me", "a", "u", "i", "can", "could", "help", "assistance", "want", "wanna", "need", "please"}
+)
+"""Words customers run into a keyword ("tosomebody", "cantalk", "assistancetalking")."""
 _MIN_FREE_EDIT_WORD = 5
 
 
 def _typo_of(token: str, word: str) -> bool:
     if len(word) >= _MIN_FREE_EDIT_WORD:
         return _within_one_edit(token, word)
-    return _doubled_or_swapped(token, word)
+    return _short_word_typo(token, word)
 
 
 _ASCII_WORD = re.compile(r"[a-z]+")
@@ -355,7 +410,12 @@ def detect_human_request(text: str, language: str) -> CueMatch | None:
         text: The customer's message.
         language: The message's language (ISO 639-1); its phrases are tried first, then all others.
     """
+    if _ANY_LETTER.search(text[:MAX_SCAN_CHARS]) is None:
+        return None  # every phrase needs a word; skipping the lexicon keeps "!!!!…" floods cheap
     return _first_cue("human_request", "human_request", text, language, everywhere=True, fuzzy=True)
+
+
+_ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
 def detect_rejection(text: str, language: str) -> CueMatch | None:

@@ -96,6 +96,40 @@ class TestHumanRequest:
     def test_tolerates_one_typo_per_word(self, text: str) -> None:
         assert detect_human_request(text, "en") is not None
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "can i tslk to a human",  # a neighbouring key in a short word
+            "let me speak wirh an operator",
+            "I need to tlk to a real person",  # a dropped letter
+            "speak wih an agent please",
+            "i wanna crhat with an operator",  # an extra letter
+            "i want to speak tosomeone",  # words run together
+            "how do i cantalk with a person",
+            "chat withan agent",
+            "could you direct to me a representative",  # the object after "to"
+        ],
+    )
+    def test_tolerates_keyboard_slips_and_glued_words(self, text: str) -> None:
+        assert detect_human_request(text, "en") is not None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "I was walking with someone",
+            "the parcel arrived, all to plan",
+            "that's unreal",
+            "I explained that to someone at the door",
+            "is the agent alive",
+            "I would love to know the opening hours",
+            "can you transfer to me the money",
+            "direct to me the invoice",
+            "!!!!!!!!",
+        ],
+    )
+    def test_real_words_near_keywords_are_not_corrected_into_a_request(self, text: str) -> None:
+        assert detect_human_request(text, "en") is None
+
     def test_evidence_and_span_point_at_the_original_text(self) -> None:
         text = "Olá!! Quero FALAR com um Atendente, por favor"
 

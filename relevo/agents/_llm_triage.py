@@ -1,0 +1,102 @@
+"""Triage on an LLM: structured output validated against a schema built from the intent catalog.
+
+The lexical detectors of the offline engine still run: an explicit request for a human or a sensitive topic
+they find is kept even when the model misses it (the rule engine stays in charge of escalation).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, cast
+
+from pydantic import BaseModel, Field, create_model
+
+from relevo._errors import ModelError
+from relevo.agents._history import transcript_as_text
+from relevo.agents._texts import render_from
+from relevo.agents._triage import OUT_OF_SCOPE, OfflineTriage
+from relevo.contracts import ConversationState, CustomerMessage, IntentScore, Signals
+from relevo.models import CallLedger, ModelChain, ModelRequest, SystemTurn, UserTurn
+
+__all__ = ["LLMTriage", "TriageVerdict"]
+
+
+class TriageVerdict(BaseModel):
+    """The fields an LLM must return for one message (``intent`` is narrowed to the catalog per deployment)."""
+
+    intent: str
+    confidence: float = Field(ge=0, le=1)
+    sentiment: float = Field(ge=-1, le=1)
+    urgency: float = Field(ge=0, le=1)
+    explicit_human_request: bool
+    out_of_scope: bool
+    language: str = Field(min_length=2, max_length=8)
+
+
+class LLMTriage:
+    """Classifies with a model chain; language detection and lexical cues come from the offline engine."""
+
+    def __init__(
+        self,
+        chain: ModelChain,
+        offline: OfflineTriage,
+        *,
+        store_name: str = "our store",
+        on_failure: Literal["handoff", "offline"] = "handoff",
+    ) -> None:
+        self.chain = chain
+        self.on_failure = on_failure
+        self.offline = offline
+        self.store_name = store_name
+        names = tuple(i.name for i in offline.catalog.intents)
+        if OUT_OF_SCOPE not in names:
+            names = (*names, OUT_OF_SCOPE)
+        self._schema = cast(
+            type[TriageVerdict],
+            create_model("TriageVerdict", __base__=TriageVerdict, intent=(Literal[names], ...)),  # type: ignore[valid-type]
+        )
+        self._catalog_text = "\n".join(f"- {i.name}: {i.description}" for i in offline.catalog.intents)
+
+    def detect_language(self, text: str, hint: str | None) -> str:
+        return self.offline.detect_language(text, hint)
+
+    def assess(self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None) -> Signals:
+        lexical = self.offline.assess(state, message)
+        request = ModelRequest(
+            messages=[
+                SystemTurn(
+                    content=render_from(
+                        "prompts", "triage_system", "en", store=self.store_name, catalog=self._catalog_text
+                    )
+                ),
+                UserTurn(
+                    content=render_from(
+                        "prompts",
+                        "triage_user",
+                        "en",
+                        history=transcript_as_text(state.messages[:-1]),
+                        message=message.text,
+                    )
+                ),
+            ],
+            max_tokens=200,
+        )
+        try:
+            verdict = self.chain.structured(request, self._schema, calls or CallLedger())
+        except ModelError as exc:
+            # The offline engine's reading stands; with on_failure="handoff" the policy hands off (model_error).
+            return lexical if self.on_failure == "offline" else lexical.model_copy(update={"model_error": str(exc)})
+        out_of_scope = verdict.out_of_scope or verdict.intent == OUT_OF_SCOPE
+        human = verdict.explicit_human_request or lexical.explicit_human_request
+        return lexical.model_copy(
+            update={
+                "intent": OUT_OF_SCOPE if out_of_scope and not human else verdict.intent,
+                "confidence": round(verdict.confidence, 4),
+                "alternatives": [IntentScore(intent=lexical.intent, score=lexical.confidence)],
+                "sentiment": round(min(verdict.sentiment, lexical.sentiment), 4),
+                "urgency": round(max(verdict.urgency, lexical.urgency), 4),
+                "explicit_human_request": human,
+                "human_request_evidence": lexical.human_request_evidence
+                or ("model: " + message.text[:80] if human else ""),
+                "out_of_scope": out_of_scope and not human,
+            }
+        )

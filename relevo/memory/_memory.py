@@ -1,0 +1,254 @@
+"""CustomerMemory: consent, redaction, remembering, recall, show/export and complete erasure of a customer."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from numpy.typing import NDArray
+
+from relevo._config import MemoryConfig
+from relevo._errors import StorageError
+from relevo.memory._records import Episode, ForgetReceipt, MemoryHit, MemoryKind, MemoryRecord, record_id
+from relevo.memory._redact import redact_pii
+from relevo.memory._registry import CustomerRegistry, vacuum
+from relevo.memory._store import ChromaMemoryStore, MemoryStore
+
+__all__ = ["CustomerMemory", "EmbedTexts"]
+
+EmbedTexts = Callable[[Sequence[str]], NDArray[np.float32]]
+"""Turns texts into L2-normalised float32 vectors (customer text: never cached on disk)."""
+
+
+class CustomerMemory:
+    """Everything relevo remembers about customers, behind consent, redaction and erasure.
+
+    Open one per data directory with :meth:`open`; the vector store opens on first use.
+    """
+
+    def __init__(
+        self,
+        registry: CustomerRegistry,
+        config: MemoryConfig,
+        *,
+        embed: EmbedTexts | None = None,
+        store: Callable[[], MemoryStore],
+    ) -> None:
+        self.registry = registry
+        self.config = config
+        self._embed = embed
+        self._open_store = store
+        self._store: MemoryStore | None = None
+
+    @classmethod
+    def open(cls, data_dir: Path, config: MemoryConfig, *, embed: EmbedTexts | None = None) -> CustomerMemory:
+        """The memory of the deployment storing in ``data_dir`` (embedded Chroma unless ``server_url`` is set)."""
+        root = data_dir / "memory"
+
+        registry = CustomerRegistry(root / "registry.sqlite")
+
+        def factory() -> MemoryStore:
+            if config.server_url:
+                return ChromaMemoryStore.server(config.server_url, registry)
+            return ChromaMemoryStore.embedded(root / "chroma", registry)
+
+        return cls(
+            registry,
+            config,
+            embed=embed,
+            store=factory,
+        )
+
+    @property
+    def store(self) -> MemoryStore:
+        if self._store is None:
+            self._store = self._open_store()
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self.registry.close()
+
+    # -- consent ---------------------------------------------------------------------------------------
+    def consents(self, customer_id: str) -> bool:
+        """Whether relevo may remember this customer (their own choice, else the deployment default)."""
+        if not self.config.enabled:
+            return False
+        choice = self.registry.consent(customer_id)
+        return self.config.default_consent if choice is None else choice
+
+    def set_consent(self, customer_id: str, opted_in: bool, *, at: datetime | None = None) -> int:
+        """Record the customer's choice. Opting out erases what was remembered; returns how many memories."""
+        self.registry.set_consent(customer_id, opted_in, at or datetime.now(UTC))
+        if opted_in:
+            return 0
+        erased = self.store.forget(customer_id)
+        self.store.compact()
+        return erased
+
+    # -- redaction -------------------------------------------------------------------------------------
+    def redact(self, conversation_id: str, text: str) -> str:
+        """``text`` with personal data replaced by this conversation's vault tokens."""
+        return redact_pii(text, lambda kind, value: self.registry.token_for(conversation_id, kind, value)).text
+
+    def reveal(self, conversation_id: str, text: str) -> str:
+        """Vault tokens back to their values, for tools (never for models, logs or memory)."""
+        return self.registry.reveal(conversation_id, text)
+
+    # -- identities and conversations ------------------------------------------------------------------
+    def link_identity(self, channel: str, handle: str, customer_id: str) -> None:
+        self.registry.link(channel, handle, customer_id)
+
+    def resolve_identity(self, channel: str, handle: str) -> str | None:
+        return self.registry.resolve(channel, handle)
+
+    def note_conversation(self, conversation_id: str, customer_id: str, at: datetime) -> None:
+        """Index the conversation under its customer, so erasure can find its checkpoints."""
+        self.registry.add_conversation(conversation_id, customer_id, at)
+
+    # -- remembering -----------------------------------------------------------------------------------
+    def remember_episode(self, customer_id: str, episode: Episode, *, at: datetime) -> bool:
+        """Store the episode (superseding an earlier one of the same conversation); False without consent."""
+        self.registry.count_outcome(episode.issue, episode.outcome.split(":")[0], episode.resolved_by)
+        text = episode.summary(at)
+        return self._remember(
+            customer_id,
+            "episode",
+            f"episode:{episode.conversation_id}",
+            text,
+            source=episode.conversation_id,
+            at=at,
+            ttl=self.config.episode_ttl_days,
+            commitments=[redact_pii(c).text for c in episode.commitments],
+        )
+
+    def remember_fact(self, customer_id: str, subject: str, text: str, *, source: str, at: datetime) -> bool:
+        """Store a fact or preference; it supersedes the current one on the same ``subject``."""
+        return self._remember(customer_id, "fact", subject, text, source=source, at=at, ttl=self.config.fact_ttl_days)
+
+    def _remember(
+        self,
+        customer_id: str,
+        kind: MemoryKind,
+        subject: str,
+        text: str,
+        *,
+        source: str,
+        at: datetime,
+        ttl: int,
+        commitments: list[str] | None = None,
+    ) -> bool:
+        if not self.consents(customer_id):
+            return False
+        clean = redact_pii(text).text
+        choice = self.registry.consent(customer_id)
+        basis = "consent" if choice else self.config.consent_basis
+        record = MemoryRecord(
+            id=record_id(customer_id, kind, subject, clean),
+            customer_id=customer_id,
+            kind=kind,
+            subject=subject,
+            text=clean,
+            source=source,
+            at=at,
+            consent_basis=basis,
+            expires_at=at + timedelta(days=ttl),
+            commitments=commitments or [],
+        )
+        return self.store.write([record], self._vectors([clean])) > 0
+
+    def _vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        if self._embed is None:
+            raise StorageError("this CustomerMemory has no embedding function; open it with embed=...")
+        return np.asarray(self._embed(texts), dtype=np.float32)
+
+    # -- recall ----------------------------------------------------------------------------------------
+    def recall(self, customer_id: str, query: str, *, k: int = 3, now: datetime | None = None) -> list[MemoryHit]:
+        """The customer's memories most relevant to ``query`` (nobody else's, ever)."""
+        if not self.consents(customer_id):
+            return []
+        vector = self._vectors([redact_pii(query).text])[0]
+        return self.store.recall(customer_id, vector, k, now or datetime.now(UTC))
+
+    def highlights(self, customer_id: str, query: str, *, now: datetime) -> tuple[list[str], list[str]]:
+        """Readable highlights for a new conversation, and the promises among them (most relevant first)."""
+        k = self.config.highlights
+        if k == 0 or not self.consents(customer_id):
+            return [], []
+        hits = self.recall(customer_id, query, k=k, now=now)
+        return [h.record.text for h in hits], [c for h in hits for c in h.record.commitments]
+
+    def similar_outcomes(self, intent: str) -> dict[str, int]:
+        """How past conversations with this intent ended, across customers: anonymous counts only."""
+        return self.registry.outcomes(intent)
+
+    # -- access requests -------------------------------------------------------------------------------
+    def show(self, customer_id: str, *, now: datetime | None = None) -> str:
+        """A readable answer to "what do you remember about me?"."""
+        moment = now or datetime.now(UTC)
+        lines = [f"What we remember about {customer_id}:"]
+        if not self.consents(customer_id):
+            lines.append("  nothing — memory is off for this customer.")
+            return "\n".join(lines)
+        records = [r for r in self.store.records(customer_id) if r.expires_at is None or r.expires_at > moment]
+        if not records:
+            lines.append("  nothing yet.")
+        for record in records:
+            until = f", kept until {record.expires_at:%Y-%m-%d}" if record.expires_at else ""
+            lines.append(f"  • [{record.kind}] {record.text} (source {record.source}, {record.consent_basis}{until})")
+        linked = self.registry.identities(customer_id)
+        if linked:
+            lines.append("Linked contacts: " + ", ".join(f"{c} {h}" for c, h in linked))
+        return "\n".join(lines)
+
+    def export(self, customer_id: str) -> dict[str, Any]:
+        """Everything stored about the customer, as JSON-ready data (for access requests)."""
+        return {
+            "customer_id": customer_id,
+            "consent": self.registry.consent(customer_id),
+            "memory_enabled": self.consents(customer_id),
+            "memories": [r.model_dump(mode="json") for r in self.store.records(customer_id, history=True)],
+            "identities": [{"channel": c, "handle": h} for c, h in self.registry.identities(customer_id)],
+            "conversations": self.registry.conversations(customer_id),
+        }
+
+    # -- erasure ---------------------------------------------------------------------------------------
+    def forget(self, customer_id: str, checkpointer: BaseCheckpointSaver[Any] | None = None) -> ForgetReceipt:
+        """Erase the customer from every store — memories, conversations (checkpoints, handoff packets), vault,
+        identities, indexes — then compact each file so the bytes leave the disk."""
+        conversations = self.registry.conversations(customer_id)
+        memories = self.store.forget(customer_id)
+        removed, packets = 0, 0
+        if checkpointer is not None:
+            for conversation_id in conversations:
+                config: Any = {"configurable": {"thread_id": conversation_id}}
+                found = checkpointer.get_tuple(config)
+                if found is None:
+                    continue
+                values = found.checkpoint.get("channel_values", {})
+                packets += int(values.get("packet") is not None)
+                checkpointer.delete_thread(conversation_id)
+                removed += 1
+        counts = self.registry.forget(customer_id)
+        compacted = [*self.store.compact()]
+        self.registry.compact()
+        compacted.append(self.registry.path.name)
+        conn = getattr(checkpointer, "conn", None)
+        if isinstance(conn, sqlite3.Connection):
+            vacuum(conn)
+            compacted.append("conversations.sqlite")
+        return ForgetReceipt(
+            customer_id=customer_id,
+            memories=memories,
+            conversations=removed,
+            packets=packets,
+            compacted=compacted,
+            **counts,
+        )

@@ -1,0 +1,93 @@
+"""What customer memory holds: episodes and facts (summaries, never raw transcripts), and erasure receipts."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Episode", "ForgetReceipt", "MemoryHit", "MemoryKind", "MemoryRecord", "record_id"]
+
+MemoryKind = Literal["episode", "fact"]
+
+
+class Episode(BaseModel):
+    """One conversation, summarised: the issue, what was tried, how it ended, what was promised."""
+
+    model_config = ConfigDict(frozen=True)
+
+    conversation_id: str
+    issue: str
+    tried: list[str] = Field(default_factory=list[str])
+    outcome: str
+    commitments: list[str] = Field(default_factory=list[str])
+    sentiment: float = 0.0
+    resolved_by: Literal["ai", "human"] = "ai"
+    csat: int | None = Field(default=None, ge=1, le=5)
+
+    def summary(self, at: datetime) -> str:
+        """A readable one-paragraph summary (what the customer is shown when they ask what is remembered)."""
+        mood = "unhappy" if self.sentiment <= -0.3 else "happy" if self.sentiment >= 0.3 else "neutral"
+        parts = [f"{at:%Y-%m-%d}: {self.issue.replace('_', ' ')} — {self.outcome} (by {self.resolved_by})"]
+        if self.tried:
+            parts.append("tried: " + ", ".join(self.tried))
+        if self.commitments:
+            parts.append("promised: " + "; ".join(self.commitments))
+        parts.append(f"customer was {mood}")
+        if self.csat is not None:
+            parts.append(f"CSAT {self.csat}/5")
+        return ". ".join(parts) + "."
+
+
+class MemoryRecord(BaseModel):
+    """One remembered item about one customer, with where it came from, its consent basis and its expiry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    customer_id: str
+    kind: MemoryKind
+    subject: str
+    """Newer records on the same subject supersede older ones (``episode:<conversation>``, ``preference:language``)."""
+    text: str
+    source: str
+    """A conversation id, a message id, ``api`` or ``cli``."""
+    at: datetime
+    consent_basis: str
+    expires_at: datetime | None = None
+    current: bool = True
+    """False once a newer record on the same subject superseded it (kept as history, never recalled)."""
+    commitments: list[str] = Field(default_factory=list[str])
+
+
+class MemoryHit(BaseModel):
+    """A recalled record and its cosine similarity to the query."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record: MemoryRecord
+    score: float
+
+
+class ForgetReceipt(BaseModel):
+    """What erasing a customer removed, per store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    customer_id: str
+    memories: int = 0
+    conversations: int = 0
+    packets: int = 0
+    vault_entries: int = 0
+    identities: int = 0
+    conversation_index: int = 0
+    consent: int = 0
+    compacted: list[str] = Field(default_factory=list[str])
+
+
+def record_id(customer_id: str, kind: MemoryKind, subject: str, text: str) -> str:
+    """Content-addressed id: the same memory written twice is stored once."""
+    digest = hashlib.sha256(f"{customer_id}\x1f{kind}\x1f{subject}\x1f{text}".encode()).hexdigest()
+    return f"mem-{digest[:32]}"

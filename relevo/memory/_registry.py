@@ -1,0 +1,196 @@
+"""The memory registry: consent, linked channel identities, the customer → conversation index, the PII vault.
+
+One small SQLite file in the data directory. ``secure_delete`` is on, so erased rows are overwritten, and
+:meth:`CustomerRegistry.compact` vacuums the file and truncates its write-ahead log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from relevo._errors import StorageError
+from relevo.memory._redact import PiiKind
+
+__all__ = ["CustomerRegistry"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS consent (customer_id TEXT PRIMARY KEY, opted_in INTEGER NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS identities (
+    channel TEXT NOT NULL, handle TEXT NOT NULL, customer_id TEXT NOT NULL, PRIMARY KEY (channel, handle));
+CREATE TABLE IF NOT EXISTS conversations (
+    conversation_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, started_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS conversations_by_customer ON conversations (customer_id);
+CREATE TABLE IF NOT EXISTS vault (
+    conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, token));
+CREATE TABLE IF NOT EXISTS secrets (customer_id TEXT PRIMARY KEY, secret BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outcomes (
+    intent TEXT NOT NULL, outcome TEXT NOT NULL, resolved_by TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (intent, outcome, resolved_by));
+"""
+_TOKEN = re.compile(r"\[([A-Z_]+)_(\d+)\]")
+
+
+class CustomerRegistry:
+    """Consent, identities, the conversation index and the per-conversation PII vault of one data directory."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open the memory registry {path}: {exc}") from exc
+        self.path = path
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- consent ---------------------------------------------------------------------------------------
+    def consent(self, customer_id: str) -> bool | None:
+        """The customer's own choice, or None when they never made one (the deployment default applies)."""
+        row = self._db.execute("SELECT opted_in FROM consent WHERE customer_id = ?", (customer_id,)).fetchone()
+        return None if row is None else bool(row[0])
+
+    def set_consent(self, customer_id: str, opted_in: bool, at: datetime) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO consent (customer_id, opted_in, at) VALUES (?, ?, ?)",
+            (customer_id, int(opted_in), at.isoformat()),
+        )
+
+    # -- identities ------------------------------------------------------------------------------------
+    def link(self, channel: str, handle: str, customer_id: str) -> None:
+        """Record that ``handle`` on ``channel`` (a phone on WhatsApp, an email on web chat) is ``customer_id``."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO identities (channel, handle, customer_id) VALUES (?, ?, ?)",
+            (channel, handle.strip().lower(), customer_id),
+        )
+
+    def resolve(self, channel: str, handle: str) -> str | None:
+        row = self._db.execute(
+            "SELECT customer_id FROM identities WHERE channel = ? AND handle = ?", (channel, handle.strip().lower())
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def identities(self, customer_id: str) -> list[tuple[str, str]]:
+        rows = self._db.execute(
+            "SELECT channel, handle FROM identities WHERE customer_id = ? ORDER BY channel, handle", (customer_id,)
+        ).fetchall()
+        return [(str(c), str(h)) for c, h in rows]
+
+    # -- conversations ---------------------------------------------------------------------------------
+    def add_conversation(self, conversation_id: str, customer_id: str, at: datetime) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO conversations (conversation_id, customer_id, started_at) VALUES (?, ?, ?)",
+            (conversation_id, customer_id, at.isoformat()),
+        )
+
+    def conversations(self, customer_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT conversation_id FROM conversations WHERE customer_id = ? ORDER BY started_at", (customer_id,)
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    # -- vault -----------------------------------------------------------------------------------------
+    def token_for(self, conversation_id: str, kind: PiiKind, value: str) -> str:
+        """The vault token for ``value`` in this conversation (the same value keeps its token).
+
+        Card numbers are never stored: their token keeps only the last four digits, so no full card number
+        can reach any file.
+        """
+        stored = f"card ending {''.join(c for c in value if c.isdigit())[-4:]}" if kind == "CARD" else value
+        with self._lock:
+            if kind != "CARD":
+                row = self._db.execute(
+                    "SELECT token FROM vault WHERE conversation_id = ? AND kind = ? AND value = ?",
+                    (conversation_id, kind, stored),
+                ).fetchone()
+                if row is not None:
+                    return str(row[0])
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM vault WHERE conversation_id = ? AND kind = ?", (conversation_id, kind)
+            ).fetchone()
+            token = f"[{kind}_{int(count) + 1}]"
+            self._db.execute(
+                "INSERT INTO vault (conversation_id, token, kind, value) VALUES (?, ?, ?, ?)",
+                (conversation_id, token, kind, stored),
+            )
+        return token
+
+    def reveal(self, conversation_id: str, text: str) -> str:
+        """``text`` with this conversation's vault tokens replaced by their values (for tools, never models)."""
+        if "[" not in text:
+            return text
+        values = dict(
+            self._db.execute("SELECT token, value FROM vault WHERE conversation_id = ?", (conversation_id,)).fetchall()
+        )
+        return _TOKEN.sub(lambda m: str(values.get(m.group(0), m.group(0))), text)
+
+    # -- per-customer keys (crypto-shredding) ----------------------------------------------------------
+    def secret(self, customer_id: str, *, create: bool) -> bytes | None:
+        """The key sealing this customer's memory records (created on first need when ``create``)."""
+        with self._lock:
+            row = self._db.execute("SELECT secret FROM secrets WHERE customer_id = ?", (customer_id,)).fetchone()
+            if row is not None:
+                return bytes(row[0])
+            if not create:
+                return None
+            key = os.urandom(32)
+            self._db.execute("INSERT INTO secrets (customer_id, secret) VALUES (?, ?)", (customer_id, key))
+            return key
+
+    def drop_secret(self, customer_id: str) -> int:
+        """Destroy the customer's key: any copy of their sealed records left anywhere becomes unreadable."""
+        with self._lock:
+            return self._db.execute("DELETE FROM secrets WHERE customer_id = ?", (customer_id,)).rowcount
+
+    # -- anonymous outcome counts ----------------------------------------------------------------------
+    def count_outcome(self, intent: str, outcome: str, resolved_by: str) -> None:
+        """Aggregate knowledge across customers: counts only, no customer, no text."""
+        self._db.execute(
+            "INSERT INTO outcomes (intent, outcome, resolved_by, count) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (intent, outcome, resolved_by) DO UPDATE SET count = count + 1",
+            (intent, outcome, resolved_by),
+        )
+
+    def outcomes(self, intent: str) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT outcome || ' by ' || resolved_by, count FROM outcomes WHERE intent = ?", (intent,)
+        ).fetchall()
+        return {str(k): int(v) for k, v in rows}
+
+    # -- erasure ---------------------------------------------------------------------------------------
+    def forget(self, customer_id: str) -> dict[str, int]:
+        """Delete everything about ``customer_id``; returns rows removed per table."""
+        conversations = self.conversations(customer_id)
+        counts: dict[str, int] = {}
+        with self._lock:
+            vault = 0
+            for conversation_id in conversations:
+                vault += self._db.execute("DELETE FROM vault WHERE conversation_id = ?", (conversation_id,)).rowcount
+            counts["vault_entries"] = vault
+            counts["identities"] = self._db.execute(
+                "DELETE FROM identities WHERE customer_id = ?", (customer_id,)
+            ).rowcount
+            counts["conversation_index"] = self._db.execute(
+                "DELETE FROM conversations WHERE customer_id = ?", (customer_id,)
+            ).rowcount
+            counts["consent"] = self._db.execute("DELETE FROM consent WHERE customer_id = ?", (customer_id,)).rowcount
+        return counts
+
+    def compact(self) -> None:
+        vacuum(self._db)
+
+
+def vacuum(db: sqlite3.Connection) -> None:
+    """Rewrite the database without free pages and empty its write-ahead log, so erased bytes leave the disk."""
+    db.execute("VACUUM")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,0 +1,202 @@
+"""The litellm adapter: any vendor by model string, with keys, bases and timeouts passed per call."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from relevo.models._errors import ProviderRejected, ProviderUnavailable
+from relevo.models._hygiene import sanitize_history
+from relevo.models._port import (
+    AssistantTurn,
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    SystemTurn,
+    ToolCallRequest,
+    ToolTurn,
+    Usage,
+)
+
+__all__ = ["LiteLLMModel", "to_openai_messages"]
+
+
+def _litellm() -> Any:
+    # litellm fetches its model price map from the network when imported unless told to use the copy it ships;
+    # relevo must not reach the network except the configured providers. Set before the first import only.
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    return litellm
+
+
+class LiteLLMModel:
+    """A model reached through litellm: ``openai/gpt-4o-mini``, ``anthropic/claude-…``, ``ollama/llama3``,
+    or ``openai/<name>`` with an ``api_base`` for any OpenAI-compatible server.
+
+    Nothing is set on the ``litellm`` module: every setting travels with the call.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 30.0,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.api_key = api_key
+        self.timeout = timeout
+        self.extra_headers = extra_headers
+
+    @property
+    def name(self) -> str:
+        return self.model
+
+    @property
+    def provider(self) -> str:
+        return self.model.split("/", 1)[0] if "/" in self.model else "openai"
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        litellm = _litellm()
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": to_openai_messages(sanitize_history(request.messages)),
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+            "timeout": self.timeout,
+            "num_retries": 0,  # relevo's fallback chain decides what happens after a failure
+        }
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if self.api_key:
+            kwargs["api_key"] = self.api_key
+        elif self.api_base:
+            kwargs["api_key"] = "not-needed"  # local OpenAI-compatible servers ignore it; the client wants one
+        if self.extra_headers:
+            kwargs["extra_headers"] = self.extra_headers
+        if request.tools:
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+                }
+                for t in request.tools
+            ]
+        if request.output_schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.output_schema, "strict": True},
+            }
+        started = time.perf_counter()
+        try:
+            # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output,
+            # and relevo never sets litellm's module globals, so the banner goes to stderr instead.
+            with contextlib.redirect_stdout(sys.stderr):
+                raw = litellm.completion(**kwargs)
+        except Exception as exc:
+            raise _classify(self.model, exc, litellm) from exc
+        latency = (time.perf_counter() - started) * 1000
+        try:
+            choice = raw.choices[0].message
+            text = choice.content or ""
+            calls = [
+                ToolCallRequest(
+                    id=c.id or f"call_{i}", name=c.function.name, arguments=_arguments(c.function.arguments)
+                )
+                for i, c in enumerate(choice.tool_calls or [])
+            ]
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise ProviderUnavailable(self.model, f"malformed response: {exc}") from exc
+        usage = getattr(raw, "usage", None)
+        return ModelResponse(
+            text=text,
+            tool_calls=calls,
+            usage=Usage(
+                prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+                completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+            ),
+            model=self.model,
+            provider=self.provider,
+            cost_usd=_cost(litellm, raw, self.api_base),
+            latency_ms=latency,
+        )
+
+
+def to_openai_messages(messages: list[ModelMessage]) -> list[dict[str, Any]]:
+    """relevo's messages in the OpenAI chat format litellm speaks."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        if isinstance(m, SystemTurn):
+            out.append({"role": "system", "content": m.content})
+        elif isinstance(m, AssistantTurn):
+            entry: dict[str, Any] = {"role": "assistant", "content": m.content or None}
+            if m.tool_calls:
+                entry["tool_calls"] = [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                    for c in m.tool_calls
+                ]
+            out.append(entry)
+        elif isinstance(m, ToolTurn):
+            out.append({"role": "tool", "tool_call_id": m.tool_call_id, "name": m.name, "content": m.content})
+        else:
+            out.append({"role": "user", "content": m.content})
+    return out
+
+
+def _arguments(raw: object) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return dict(raw)  # pyright: ignore[reportUnknownArgumentType]
+    parsed = json.loads(str(raw or "{}"))
+    if not isinstance(parsed, dict):
+        raise ValueError("tool arguments are not a JSON object")
+    return parsed  # pyright: ignore[reportUnknownVariableType]
+
+
+def _cost(litellm: Any, raw: Any, api_base: str | None) -> float:
+    if api_base and ("127.0.0.1" in api_base or "localhost" in api_base):
+        return 0.0  # a local model costs nothing per token
+    try:
+        return float(litellm.completion_cost(completion_response=raw) or 0.0)
+    except Exception:  # unknown models have no price in litellm's map
+        return 0.0
+
+
+def _classify(model: str, exc: Exception, litellm: Any) -> Exception:
+    errors = litellm.exceptions
+    retry_after = None
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(getattr(exc, "response", None), "headers", None)
+    if headers is not None:
+        try:
+            retry_after = float(headers.get("retry-after")) if headers.get("retry-after") else None
+        except (TypeError, ValueError):
+            retry_after = None
+    unavailable = (
+        errors.RateLimitError,
+        errors.ServiceUnavailableError,
+        errors.InternalServerError,
+        errors.BadGatewayError,
+        errors.Timeout,
+        errors.APIConnectionError,
+        errors.APIResponseValidationError,
+    )
+    if isinstance(exc, unavailable):
+        return ProviderUnavailable(model, f"{type(exc).__name__}: {_short(exc)}", retry_after=retry_after)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and (status == 429 or status >= 500):
+        return ProviderUnavailable(model, f"HTTP {status}: {_short(exc)}", retry_after=retry_after)
+    if isinstance(exc, errors.APIError) and status is None:
+        return ProviderUnavailable(model, f"{type(exc).__name__}: {_short(exc)}")
+    return ProviderRejected(model, f"{type(exc).__name__}: {_short(exc)}")
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,76 @@
+"""Which backend each agent runs on, from configuration: the offline engine, or a model chain via litellm."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from relevo._config import RelevoConfig
+from relevo._errors import ConfigurationError
+from relevo.agents import (
+    KnowledgeBase,
+    LLMResolver,
+    LLMSummarizer,
+    LLMTriage,
+    OfflineResolver,
+    OfflineSummarizer,
+    OfflineTriage,
+)
+from relevo.models import LiteLLMModel, ModelChain, ModelPort
+from relevo.orchestrator._context import SupportAgents
+
+__all__ = ["AGENTS", "OFFLINE", "model_backed_agents"]
+
+OFFLINE = "offline"
+AGENTS = ("triage", "resolver", "summarizer")
+
+
+def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> ModelChain | None:
+    models = config.models
+    spec = models.for_agent(agent)
+    if override is None and spec == OFFLINE:
+        return None
+    api_key = None
+    if models.api_key_env:
+        api_key = os.environ.get(models.api_key_env)
+        if not api_key:
+            raise ConfigurationError(f"models.api_key_env names {models.api_key_env}, which is not set")
+    ports: list[ModelPort] = [override] if override is not None else []
+    for name in ([] if override is not None else [spec]) + [f for f in models.fallbacks if f != OFFLINE]:
+        ports.append(LiteLLMModel(name, api_base=models.api_base or None, api_key=api_key, timeout=models.timeout_s))
+    return ModelChain(agent, ports)
+
+
+def model_backed_agents(
+    config: RelevoConfig,
+    offline: SupportAgents,
+    knowledge: KnowledgeBase,
+    overrides: Mapping[str, ModelPort],
+) -> SupportAgents:
+    """``offline`` with each agent whose configuration names a model replaced by its LLM backend.
+
+    Raises:
+        ConfigurationError: an unknown agent name in ``models.agents`` or a missing API key variable.
+    """
+    unknown = (set(config.models.agents) | set(overrides)) - set(AGENTS)
+    if unknown:
+        raise ConfigurationError(f"models.agents: unknown agent(s) {sorted(unknown)}; known: {', '.join(AGENTS)}")
+    triage, resolver, summarizer = offline.triage, offline.resolver, offline.summarizer
+    failure = config.models.on_failure
+    if (chain := _chain("triage", config, overrides.get("triage"))) is not None:
+        assert isinstance(triage, OfflineTriage)
+        triage = LLMTriage(chain, triage, on_failure=failure)
+    if (chain := _chain("resolver", config, overrides.get("resolver"))) is not None:
+        assert isinstance(resolver, OfflineResolver)
+        resolver = LLMResolver(
+            chain,
+            knowledge,
+            resolver,
+            max_steps=config.models.max_tool_steps,
+            kb_min_score=config.resolver.kb_min_score,
+            on_failure=failure,
+        )
+    if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
+        assert isinstance(summarizer, OfflineSummarizer)
+        summarizer = LLMSummarizer(chain, summarizer)
+    return SupportAgents(triage=triage, policy=offline.policy, resolver=resolver, summarizer=summarizer)
