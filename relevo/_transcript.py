@@ -31,6 +31,7 @@ def turn_json(turn: TurnResult) -> dict[str, Any]:
         "mode": turn.mode,
         "signals": signals,
         "escalation": escalation,
+        "model_calls": [call.model_dump() for call in turn.model_calls],
     }
 
 

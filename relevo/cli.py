@@ -30,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--data-dir", type=Path, help="where conversations are stored")
     chat.add_argument("--conversation", help="continue this conversation id instead of starting one")
     chat.add_argument("--json", action="store_true", help="print the run as JSON (with --script)")
+    for command in (demo, chat):
+        _model_arguments(command)
 
     tri = sub.add_parser("triage", help="classify utterances and print their signals as JSON lines")
     tri.add_argument("text", nargs="*", help="utterances")
@@ -43,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     turn = bench_sub.add_parser("turn", help="turn latency and orchestration overhead vs bare LangGraph")
     turn.add_argument("--json", action="store_true")
     turn.add_argument("--conversations", type=int, default=40)
+    models = bench_sub.add_parser("models", help="model adapter overhead vs a direct HTTP call, and a fallback hop")
+    models.add_argument("--json", action="store_true")
+    models.add_argument("--calls", type=int, default=200)
     bench_mem = bench_sub.add_parser(
         "memory", help="per-customer recall vs a filtered Chroma query and LangGraph's store"
     )
@@ -92,10 +97,40 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _model_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model for every agent: a litellm model string, or 'offline'")
+    parser.add_argument(
+        "--agent-model",
+        action="append",
+        default=[],
+        metavar="AGENT=MODEL",
+        help="model for one agent (triage, resolver, summarizer); repeatable",
+    )
+    parser.add_argument("--api-base", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1")
+
+
+def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``[models]`` settings given on the command line."""
+    models: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        models["default"] = args.model
+    if getattr(args, "api_base", None):
+        models["api_base"] = args.api_base
+    agents: dict[str, str] = {}
+    for item in getattr(args, "agent_model", []) or []:
+        agent, sep, model = item.partition("=")
+        if not sep or not agent.strip() or not model.strip():
+            raise BadInputError(f"--agent-model takes AGENT=MODEL (e.g. triage=openai/gpt-4o-mini), got {item!r}")
+        agents[agent.strip()] = model.strip()
+    if agents:
+        models["agents"] = agents
+    return {"models": models} if models else {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, overrides=_model_overrides(args))
         return _dispatch(args, config)
     except BadInputError as exc:
         print(f"relevo: {exc}", file=sys.stderr)
@@ -148,6 +183,11 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         from relevo._cli_memory import bench_memory_command
 
         return bench_memory_command(args.sizes, as_json=args.json)
+    if command == "bench" and args.bench == "models":
+        from relevo.bench import bench_models
+
+        print(json.dumps(bench_models(calls=args.calls, progress=sys.stderr), indent=None if args.json else 2))
+        return 0
     if command == "bench":
         from relevo.bench import bench_turn
 

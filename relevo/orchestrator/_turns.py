@@ -14,6 +14,7 @@ from relevo.contracts import (
     HumanAgentMessage,
     Message,
     Mode,
+    ModelCall,
     Signals,
 )
 
@@ -38,6 +39,8 @@ class TurnResult(BaseModel):
     """Set when this event produced a handoff."""
     messages: list[Message]
     """Everything this event added to the transcript."""
+    model_calls: list[ModelCall] = []
+    """Every model call this event made (agent, provider, model, latency, tokens, cost)."""
 
     @classmethod
     def between(cls, before: ConversationState, after: ConversationState, text: str) -> TurnResult:
@@ -66,4 +69,5 @@ class TurnResult(BaseModel):
             escalation=escalation,
             packet=packet,
             messages=list(new),
+            model_calls=list(after.model_calls[len(before.model_calls) :]),
         )

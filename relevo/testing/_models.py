@@ -27,8 +27,9 @@ class ScriptExhausted(ModelError):
 class ScriptedModel:
     """Answers from a fixed script, one step per call; records every request it saw."""
 
-    def __init__(self, steps: Sequence[ScriptStep], *, name: str = "scripted/model") -> None:
+    def __init__(self, steps: Sequence[ScriptStep], *, name: str = "scripted/model", cost_usd: float = 0.0) -> None:
         self._steps = list(steps)
+        self._cost = cost_usd
         self._name = name
         self.requests: list[ModelRequest] = []
 
@@ -49,9 +50,9 @@ class ScriptedModel:
         if isinstance(step, ToolCallRequest):
             step = [step]
         if isinstance(step, list):
-            return ModelResponse(tool_calls=step, model=self._name, provider="scripted")
+            return ModelResponse(tool_calls=step, model=self._name, provider="scripted", cost_usd=self._cost)
         text = json.dumps(step) if isinstance(step, dict) else step
-        return ModelResponse(text=text, model=self._name, provider="scripted")
+        return ModelResponse(text=text, model=self._name, provider="scripted", cost_usd=self._cost)
 
     @property
     def remaining(self) -> int:

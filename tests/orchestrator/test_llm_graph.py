@@ -1,0 +1,97 @@
+"""The support graph with model-backed agents (scripted models): contracts hold, failures hand off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from relevo._config import load_config
+from relevo.models import ToolCallRequest
+from relevo.orchestrator import DeskBuilder
+from relevo.testing import ScriptedModel, unavailable
+
+
+def test_llm_triage_and_resolver_tool_loop(tmp_path: Path) -> None:
+    triage = ScriptedModel(
+        [
+            {
+                "intent": "order_status",
+                "confidence": 0.93,
+                "sentiment": 0.0,
+                "urgency": 0.2,
+                "explicit_human_request": False,
+                "out_of_scope": False,
+                "language": "en",
+            }
+        ],
+        name="openai/small",
+    )
+    resolver = ScriptedModel(
+        [
+            ToolCallRequest(id="c1", name="lookup_order", arguments={"order_id": "ORD-1042"}),
+            "Your order ORD-1042 is on its way and 6 days late; I'm sorry about that.",
+        ],
+        name="anthropic/strong",
+    )
+    builder = DeskBuilder(load_config()).with_model("triage", triage).with_model("resolver", resolver)
+    with builder.open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        turn = desk.send(conv, "where is ORD-1042?")
+        assert turn.reply == "Your order ORD-1042 is on its way and 6 days late; I'm sorry about that."
+        assert turn.signals is not None and turn.signals.intent == "order_status" and turn.signals.confidence == 0.93
+        assert [(c.agent, c.model) for c in turn.model_calls] == [
+            ("triage", "openai/small"),
+            ("resolver", "anthropic/strong"),
+            ("resolver", "anthropic/strong"),
+        ]
+        state = desk.state(conv)
+        assert state.tool_calls[-1].tool == "lookup_order" and state.tool_calls[-1].status == "ok"
+        assert state.fact("order_id") is not None
+        tool_result = resolver.requests[1].messages[-1]
+        assert tool_result.role == "tool" and "ORD-1042" in tool_result.content
+    triage.assert_used_up()
+    resolver.assert_used_up()
+
+
+def test_compensation_beyond_policy_is_never_said(tmp_path: Path) -> None:
+    resolver = ScriptedModel(["Sure, I've refunded you €500 right away."], name="rogue/model")
+    with DeskBuilder(load_config()).with_model("resolver", resolver).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        turn = desk.send(conv, "my headphones haven't arrived")
+        assert turn.reply is not None and "500" not in turn.reply
+        assert "ORD-1042" in turn.reply, "the offline engine answered instead"
+        assert any(a.target == "llm_resolver" and a.outcome == "rejected" for a in desk.state(conv).attempts)
+
+
+def test_all_providers_down_hands_off_with_the_conversation_intact(tmp_path: Path) -> None:
+    down = ScriptedModel([unavailable("HTTP 503")], name="openai/down")
+    with DeskBuilder(load_config()).with_model("resolver", down).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        turn = desk.send(conv, "how many days do I have to return an item?")
+        assert turn.mode == "pending_human"
+        assert turn.escalation is not None and turn.escalation.codes == ["model_error"]
+        assert turn.packet is not None and "HTTP 503" in turn.packet.reasons[0].evidence
+        assert desk.state(conv).messages[-3].text == "how many days do I have to return an item?"
+    down.assert_used_up()
+
+
+def test_budget_exhausted_hands_off(tmp_path: Path) -> None:
+    paid = ScriptedModel(["It's on its way.", "Still on its way."], name="openai/paid", cost_usd=0.01)
+    config = load_config(overrides={"models": {"budget_usd": 0.01}})
+    with DeskBuilder(config).with_model("resolver", paid).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1004")
+        first = desk.send(conv, "How many days do I have to return an item?")
+        assert first.mode == "ai_active" and first.model_calls[0].cost_usd == 0.01
+        second = desk.send(conv, "And how long does a refund take?")
+        assert second.mode == "pending_human"
+        assert second.escalation is not None and second.escalation.codes == ["budget_exhausted"]
+        assert second.packet is not None and second.packet.model_cost_usd == 0.01
+    assert paid.remaining == 1, "no call is made once the budget is spent"
+
+
+def test_on_failure_offline_keeps_answering(tmp_path: Path) -> None:
+    down = ScriptedModel([unavailable()], name="openai/down")
+    config = load_config(overrides={"models": {"on_failure": "offline"}})
+    with DeskBuilder(config).with_model("resolver", down).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1004")
+        turn = desk.send(conv, "How many days do I have to return an item?")
+        assert turn.mode == "ai_active" and turn.reply is not None and "KB-" in turn.reply
