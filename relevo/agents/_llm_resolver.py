@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from relevo._errors import ModelError
 from relevo.agents._history import transcript_as_turns
+from relevo.agents._intents import SMALL_TALK
 from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._resolver import OfflineResolver, Resolution, ResolverTurn
 from relevo.agents._texts import render_from
@@ -39,7 +40,6 @@ KB_TOOL = ToolDefinition(
         "required": ["query"],
     },
 )
-_SMALL_TALK = frozenset({"greeting", "thanks_goodbye", "affirm", "deny", "human_agent", "out_of_scope"})
 
 
 class LLMResolver:
@@ -107,7 +107,7 @@ class LLMResolver:
                 ),
             )
             return fallback
-        outcome = "answered" if grounded or turn.signals.intent in _SMALL_TALK else "failed"
+        outcome = "answered" if grounded or turn.signals.intent in SMALL_TALK else "failed"
         out.attempts.append(
             Attempt(
                 id=box.context.new_id("att"),

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field, create_model
 
 from relevo._errors import ModelError
 from relevo.agents._history import transcript_as_text
+from relevo.agents._intents import OUT_OF_SCOPE
 from relevo.agents._texts import render_from
-from relevo.agents._triage import OUT_OF_SCOPE, OfflineTriage
+from relevo.agents._triage import OfflineTriage
 from relevo.contracts import ConversationState, CustomerMessage, IntentScore, Signals
 from relevo.models import CallLedger, ModelChain, ModelRequest, SystemTurn, UserTurn
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from relevo._config import EscalationConfig
+from relevo.agents._intents import SMALL_TALK
 from relevo.contracts import (
     Attempt,
     ConversationState,
@@ -24,8 +25,6 @@ from relevo.contracts import (
 __all__ = ["EscalationPolicy", "EscalationTrigger", "PolicyView", "Stage", "trigger"]
 
 Stage = Literal["triage", "resolution"]
-
-_SMALL_TALK = frozenset({"greeting", "thanks_goodbye", "affirm", "deny", "human_agent", "out_of_scope"})
 
 
 @dataclass(frozen=True)
@@ -187,7 +186,7 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
 
         def same_intent(v: PolicyView) -> str | None:
             intent = v.signals.intent
-            if intent in _SMALL_TALK:
+            if intent in SMALL_TALK:
                 return None
             run = _trailing(v.history, lambda s: s.intent == intent)
             if run >= loop.same_intent_turns:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from relevo._config import RoutingConfig
+from relevo.agents._intents import SMALL_TALK
 from relevo.agents._routing import route_handoff
 from relevo.contracts import (
     ConversationState,
@@ -30,7 +31,6 @@ from relevo.models.offline import _cues as cues
 
 __all__ = ["OfflineSummarizer", "Summarizer", "primary_intent"]
 
-_SMALL_TALK = frozenset({"greeting", "thanks_goodbye", "affirm", "deny", "human_agent", "out_of_scope"})
 _REASON_STEPS = {
     "explicit_request": "Greet the customer by name and pick up from the summary; they asked for a person.",
     "negative_sentiment": "Acknowledge the frustration first, then resolve; do not re-ask known facts.",
@@ -65,7 +65,7 @@ class Summarizer(Protocol):
 def primary_intent(signals: Sequence[Signals]) -> Signals | None:
     """The latest turn with a substantive intent (not small talk or the request for a human)."""
     for s in reversed(signals):
-        if s.intent not in _SMALL_TALK:
+        if s.intent not in SMALL_TALK:
             return s
     return signals[-1] if signals else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from relevo._config import TriageConfig
+from relevo.agents._intents import OUT_OF_SCOPE
 from relevo.contracts import (
     ConversationState,
     CustomerMessage,
@@ -26,8 +27,6 @@ from relevo.models.offline import (
 )
 
 __all__ = ["OfflineTriage", "Triage"]
-
-OUT_OF_SCOPE = "out_of_scope"
 
 
 class Triage(Protocol):

@@ -369,7 +369,8 @@ def _conversation(
     failures += [v for v in violations if v.split(":", 1)[0] in expect.forbid]
 
     calls = [c for t in turns for c in t.model_calls]
-    cost = sum(c.cost_usd for c in calls) + (packet.model_cost_usd if packet is not None else 0.0)
+    # Every call, the summarizer's included, is in some turn's model_calls; the packet's total repeats them.
+    cost = sum(c.cost_usd for c in calls)
     return ConversationRecord(
         key=job.key,
         config=job.config_label,
