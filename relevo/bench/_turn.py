@@ -129,7 +129,7 @@ def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextI
         memory = desk.context.memory
         if memory is not None:
             # Memory recall and writes are agent work (embedding, vector search, storage), not orchestration.
-            for method in ("highlights", "redact", "remember_episode", "remember_fact", "note_conversation"):
+            for method in ("highlights", "redact", "remember_conversation", "note_conversation"):
                 setattr(memory, method, watch.wrap(getattr(memory, method)))
         bare = _bare_graph(root / "bare.sqlite")
 

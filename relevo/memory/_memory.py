@@ -18,6 +18,7 @@ from relevo.memory._records import Episode, ForgetReceipt, MemoryHit, MemoryKind
 from relevo.memory._redact import redact_pii
 from relevo.memory._registry import CustomerRegistry, vacuum
 from relevo.memory._store import ChromaMemoryStore, MemoryStore
+from relevo.memory._writebehind import WriteBehind
 
 __all__ = ["CustomerMemory", "EmbedTexts"]
 
@@ -44,6 +45,7 @@ class CustomerMemory:
         self._embed = embed
         self._open_store = store
         self._store: MemoryStore | None = None
+        self._writer = WriteBehind()
 
     @classmethod
     def open(cls, data_dir: Path, config: MemoryConfig, *, embed: EmbedTexts | None = None) -> CustomerMemory:
@@ -70,7 +72,18 @@ class CustomerMemory:
             self._store = self._open_store()
         return self._store
 
+    def flush(self, customer_id: str | None = None, timeout: float | None = 60.0) -> bool:
+        """Wait for the writes :meth:`remember_conversation` queued with ``later=True`` (of ``customer_id``, or
+        all); False on timeout."""
+        return self._writer.flush(customer_id, timeout)
+
+    @property
+    def write_failures(self) -> list[str]:
+        """Queued writes that failed (``customer_id: error``); they are logged too."""
+        return list(self._writer.failures)
+
     def close(self) -> None:
+        self._writer.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -89,6 +102,7 @@ class CustomerMemory:
         self.registry.set_consent(customer_id, opted_in, at or datetime.now(UTC))
         if opted_in:
             return 0
+        self.flush(customer_id, timeout=None)  # a write queued before the opt-out lands first, then goes too
         erased = self.store.forget(customer_id)
         self.store.compact()
         return erased
@@ -116,24 +130,69 @@ class CustomerMemory:
     # -- remembering -----------------------------------------------------------------------------------
     def remember_episode(self, customer_id: str, episode: Episode, *, at: datetime) -> bool:
         """Store the episode (superseding an earlier one of the same conversation); False without consent."""
-        self.registry.count_outcome(episode.issue, episode.outcome.split(":")[0], episode.resolved_by)
-        text = episode.summary(at)
-        return self._remember(
-            customer_id,
-            "episode",
-            f"episode:{episode.conversation_id}",
-            text,
-            source=episode.conversation_id,
-            at=at,
-            ttl=self.config.episode_ttl_days,
-            commitments=[redact_pii(c).text for c in episode.commitments],
-        )
+        return self.remember_conversation(customer_id, episode, at=at)
 
     def remember_fact(self, customer_id: str, subject: str, text: str, *, source: str, at: datetime) -> bool:
         """Store a fact or preference; it supersedes the current one on the same ``subject``."""
-        return self._remember(customer_id, "fact", subject, text, source=source, at=at, ttl=self.config.fact_ttl_days)
+        if not self.consents(customer_id):
+            return False
+        record = self._record(customer_id, "fact", subject, text, source=source, at=at, ttl=self.config.fact_ttl_days)
+        return self._write([record]) > 0
 
-    def _remember(
+    def remember_conversation(
+        self,
+        customer_id: str,
+        episode: Episode,
+        facts: Sequence[tuple[str, str]] = (),
+        *,
+        at: datetime,
+        later: bool = False,
+    ) -> bool:
+        """Store a conversation's episode and ``(subject, text)`` facts in one batch; False without consent.
+
+        With ``later=True`` the write runs on the memory's writer thread after this returns (the customer's
+        reply does not wait for embedding and storage); every read of memory waits for it first.
+        """
+        if not self.consents(customer_id):
+            return False
+
+        def write() -> None:
+            if not self.consents(customer_id):
+                return  # the customer opted out while the write waited
+            self.registry.count_outcome(episode.issue, episode.outcome.split(":")[0], episode.resolved_by)
+            records = [
+                self._record(
+                    customer_id,
+                    "episode",
+                    f"episode:{episode.conversation_id}",
+                    episode.summary(at),
+                    source=episode.conversation_id,
+                    at=at,
+                    ttl=self.config.episode_ttl_days,
+                    commitments=[redact_pii(c).text for c in episode.commitments],
+                ),
+                *(
+                    self._record(
+                        customer_id,
+                        "fact",
+                        subject,
+                        text,
+                        source=episode.conversation_id,
+                        at=at,
+                        ttl=self.config.fact_ttl_days,
+                    )
+                    for subject, text in facts
+                ),
+            ]
+            self._write(records)
+
+        if later:
+            self._writer.submit(customer_id, write)
+        else:
+            write()
+        return True
+
+    def _record(
         self,
         customer_id: str,
         kind: MemoryKind,
@@ -144,13 +203,11 @@ class CustomerMemory:
         at: datetime,
         ttl: int,
         commitments: list[str] | None = None,
-    ) -> bool:
-        if not self.consents(customer_id):
-            return False
+    ) -> MemoryRecord:
         clean = redact_pii(text).text
         choice = self.registry.consent(customer_id)
         basis = "consent" if choice else self.config.consent_basis
-        record = MemoryRecord(
+        return MemoryRecord(
             id=record_id(customer_id, kind, subject, clean),
             customer_id=customer_id,
             kind=kind,
@@ -162,7 +219,9 @@ class CustomerMemory:
             expires_at=at + timedelta(days=ttl),
             commitments=commitments or [],
         )
-        return self.store.write([record], self._vectors([clean])) > 0
+
+    def _write(self, records: list[MemoryRecord]) -> int:
+        return self.store.write(records, self._vectors([r.text for r in records]))
 
     def _vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if self._embed is None:
@@ -172,10 +231,17 @@ class CustomerMemory:
     # -- recall ----------------------------------------------------------------------------------------
     def recall(self, customer_id: str, query: str, *, k: int = 3, now: datetime | None = None) -> list[MemoryHit]:
         """The customer's memories most relevant to ``query`` (nobody else's, ever)."""
+        self.flush(customer_id)
         if not self.consents(customer_id):
             return []
         vector = self._vectors([redact_pii(query).text])[0]
         return self.store.recall(customer_id, vector, k, now or datetime.now(UTC))
+
+    def records(self, customer_id: str, *, history: bool = False) -> list[MemoryRecord]:
+        """Everything remembered about the customer (with ``history``: superseded records too), after the
+        pending writes of that customer have landed."""
+        self.flush(customer_id)
+        return list(self.store.records(customer_id, history=history))
 
     def highlights(self, customer_id: str, query: str, *, now: datetime) -> tuple[list[str], list[str]]:
         """Readable highlights for a new conversation, and the promises among them (most relevant first)."""
@@ -192,6 +258,7 @@ class CustomerMemory:
     # -- access requests -------------------------------------------------------------------------------
     def show(self, customer_id: str, *, now: datetime | None = None) -> str:
         """A readable answer to "what do you remember about me?"."""
+        self.flush(customer_id)
         moment = now or datetime.now(UTC)
         lines = [f"What we remember about {customer_id}:"]
         if not self.consents(customer_id):
@@ -210,6 +277,7 @@ class CustomerMemory:
 
     def export(self, customer_id: str) -> dict[str, Any]:
         """Everything stored about the customer, as JSON-ready data (for access requests)."""
+        self.flush(customer_id)
         return {
             "customer_id": customer_id,
             "consent": self.registry.consent(customer_id),
@@ -223,6 +291,7 @@ class CustomerMemory:
     def forget(self, customer_id: str, checkpointer: BaseCheckpointSaver[Any] | None = None) -> ForgetReceipt:
         """Erase the customer from every store — memories, conversations (checkpoints, handoff packets), vault,
         identities, indexes — then compact each file so the bytes leave the disk."""
+        self.flush(customer_id, timeout=None)  # a queued write must not land after the erasure
         conversations = self.registry.conversations(customer_id)
         memories = self.store.forget(customer_id)
         removed, packets = 0, 0

@@ -66,8 +66,11 @@ def memorize(state: ConversationState, runtime: Runtime[RunContext]) -> dict[str
         ctx.memory.note_conversation(state.conversation_id, customer_id, now)
     if not ctx.memory.consents(customer_id):
         return {}
-    ctx.memory.remember_episode(customer_id, episode_of(state), at=now)
-    ctx.memory.remember_fact(
-        customer_id, "preference:language", f"writes in {state.language}", source=state.conversation_id, at=now
+    ctx.memory.remember_conversation(
+        customer_id,
+        episode_of(state),
+        [("preference:language", f"writes in {state.language}")],
+        at=now,
+        later=ctx.config.memory.write_behind,
     )
     return {}

@@ -43,7 +43,7 @@ def _late_order_with_a_promise(desk: SupportDesk) -> str:
 
 def test_the_next_conversation_remembers_the_last_one(open_desk: SupportDesk) -> None:
     _late_order_with_a_promise(open_desk)
-    episodes = [r for r in _memory(open_desk).store.records(MARIA) if r.kind == "episode"]
+    episodes = [r for r in _memory(open_desk).records(MARIA) if r.kind == "episode"]
     assert len(episodes) == 1 and "handed off" in episodes[0].text
     assert episodes[0].commitments, "the compensation applied is a promise to remember"
     # Other customers learn from it only as anonymous counts: no id, no text.
@@ -81,7 +81,7 @@ def test_opted_out_customers_leave_nothing_behind(open_desk: SupportDesk) -> Non
     memory = _memory(open_desk)
     memory.set_consent(MARIA, False)
     _late_order_with_a_promise(open_desk)
-    assert memory.store.records(MARIA, history=True) == []
+    assert memory.records(MARIA, history=True) == []
     assert "memory is off" in memory.show(MARIA)
     assert memory.export(MARIA)["memories"] == []
 

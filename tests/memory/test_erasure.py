@@ -76,8 +76,8 @@ def test_forget_leaves_no_byte_of_the_customer_on_disk(tmp_path: Path, run_conte
         receipt = desk.memory.forget(MARIA, desk.checkpointer)
         with pytest.raises(UnknownConversationError, match=conversation):
             desk.state(conversation)
-        assert desk.memory.store.records(MARIA, history=True) == []
-        assert desk.memory.store.records("C-1006"), "other customers are untouched"
+        assert desk.memory.records(MARIA, history=True) == []
+        assert desk.memory.records("C-1006"), "other customers are untouched"
     assert receipt.memories >= 3  # the episode, the language preference, the distinctive fact
     assert (receipt.conversations, receipt.packets, receipt.identities, receipt.conversation_index) == (1, 1, 1, 1)
     assert receipt.vault_entries >= 1
