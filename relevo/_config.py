@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,10 +20,18 @@ __all__ = [
     "RoutingConfig",
     "StorageConfig",
     "TriageConfig",
+    "environment_overrides",
     "load_config",
 ]
 
 _DEFAULTS = Path(__file__).parent / "_defaults" / "relevo.toml"
+
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "RELEVO_DATA_DIR": ("storage", "data_dir"),
+    "RELEVO_DATABASE_URL": ("storage", "database_url"),
+    "RELEVO_CHROMA_URL": ("memory", "server_url"),
+}
+"""Environment variables that override a setting (section, key); the CLI and the server read them."""
 
 
 class _Section(BaseModel):
@@ -30,7 +39,11 @@ class _Section(BaseModel):
 
 
 class StorageConfig(_Section):
+    """Where conversations and the server's bookkeeping live (see the Storage table in the README)."""
+
     data_dir: Path = Path(".relevo")
+    database_url: str = ""
+    """Empty: SQLite files in ``data_dir``. ``postgresql://...``: scale-out mode (several processes share it)."""
 
 
 class TriageConfig(_Section):
@@ -121,6 +134,8 @@ class MemoryConfig(_Section):
     fact_ttl_days: int = Field(default=730, ge=1)
     highlights: int = Field(default=3, ge=0, le=20)
     server_url: str = ""
+    write_behind: bool = True
+    """Store a closing conversation's episode after the reply is sent (reads of memory wait for it)."""
 
 
 class ModelsConfig(_Section):
@@ -136,6 +151,9 @@ class ModelsConfig(_Section):
     budget_usd: float = Field(default=0.0, ge=0)
     on_failure: Literal["handoff", "offline"] = "handoff"
     max_tool_steps: int = Field(default=4, ge=1, le=12)
+    structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
+    """How output schemas are sent: ``json_schema`` (OpenAI style), ``json_object`` with a schema
+    (llama-cpp-python), or ``auto`` (json_schema, switching to json_object when a server rejects it)."""
 
     def for_agent(self, agent: str) -> str:
         """The model string for ``agent``."""
@@ -154,8 +172,24 @@ class RelevoConfig(_Section):
     memory: MemoryConfig = MemoryConfig()
 
 
-def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = None) -> RelevoConfig:
-    """The packaged defaults, with ``path`` (a TOML file) and then ``overrides`` merged over them.
+def environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings named by ``RELEVO_*`` variables in ``environ`` (empty values are ignored)."""
+    out: dict[str, Any] = {}
+    for variable, (section, key) in ENVIRONMENT.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            out.setdefault(section, {})[key] = value
+    return out
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> RelevoConfig:
+    """The packaged defaults, with ``path`` (a TOML file), then ``environ``'s ``RELEVO_*`` variables (see
+    :data:`ENVIRONMENT`; only when ``environ`` is given), then ``overrides`` merged over them.
 
     Raises:
         ConfigurationError: the file is missing, is not valid TOML, or has an unknown key or a bad value.
@@ -163,6 +197,8 @@ def load_config(path: Path | None = None, *, overrides: dict[str, Any] | None = 
     merged = _read_toml(_DEFAULTS)
     if path is not None:
         merged = _merge(merged, _read_toml(path))
+    if environ is not None:
+        merged = _merge(merged, environment_overrides(environ))
     if overrides:
         merged = _merge(merged, overrides)
     try:

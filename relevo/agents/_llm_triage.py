@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, ValidationInfo, create_model, field_validator
 
 from relevo._errors import ModelError
 from relevo.agents._history import transcript_as_text
@@ -31,6 +31,16 @@ class TriageVerdict(BaseModel):
     explicit_human_request: bool
     out_of_scope: bool
     language: str = Field(min_length=2, max_length=8)
+
+    @field_validator("confidence", "sentiment", "urgency", mode="before")
+    @classmethod
+    def _clamp(cls, value: object, info: ValidationInfo) -> object:
+        """Scores outside their range are clamped, not rejected: grammar-constrained decoding (llama.cpp) can
+        guarantee a number but not its bounds, and an overconfident 5 still means "very sure"."""
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return value  # not a number: let validation say so
+        low = -1.0 if info.field_name == "sentiment" else 0.0
+        return min(max(float(value), low), 1.0)
 
 
 class LLMTriage:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import Any, Literal
 
 from relevo.models._errors import ProviderRejected, ProviderUnavailable
 from relevo.models._hygiene import sanitize_history
@@ -22,7 +22,12 @@ from relevo.models._port import (
     Usage,
 )
 
-__all__ = ["LiteLLMModel", "to_openai_messages"]
+__all__ = ["LiteLLMModel", "StructuredOutput", "to_openai_messages"]
+
+StructuredOutput = Literal["auto", "json_schema", "json_object"]
+"""How an output schema is sent: OpenAI's ``json_schema`` response format; ``json_object`` with a ``schema``
+(llama-cpp-python's server, which turns it into a grammar); ``auto``: ``json_schema`` until the server rejects
+that response format, then ``json_object`` for the rest of this model's life."""
 
 
 def _litellm() -> Any:
@@ -49,12 +54,14 @@ class LiteLLMModel:
         api_key: str | None = None,
         timeout: float = 30.0,
         extra_headers: dict[str, str] | None = None,
+        structured_output: StructuredOutput = "auto",
     ) -> None:
         self.model = model
         self.api_base = api_base
         self.api_key = api_key
         self.timeout = timeout
         self.extra_headers = extra_headers
+        self.structured_output: StructuredOutput = structured_output
 
     @property
     def name(self) -> str:
@@ -90,17 +97,13 @@ class LiteLLMModel:
                 }
                 for t in request.tools
             ]
-        if request.output_schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "schema": request.output_schema, "strict": True},
-            }
+            if request.tool_choice in ("auto", "required", "none"):
+                kwargs["tool_choice"] = request.tool_choice
+            elif request.tool_choice:
+                kwargs["tool_choice"] = {"type": "function", "function": {"name": request.tool_choice}}
         started = time.perf_counter()
         try:
-            # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output,
-            # and relevo never sets litellm's module globals, so the banner goes to stderr instead.
-            with contextlib.redirect_stdout(sys.stderr):
-                raw = litellm.completion(**kwargs)
+            raw = self._call(litellm, kwargs, request)
         except Exception as exc:
             raise _classify(self.model, exc, litellm) from exc
         latency = (time.perf_counter() - started) * 1000
@@ -128,6 +131,37 @@ class LiteLLMModel:
             cost_usd=_cost(litellm, raw, self.api_base),
             latency_ms=latency,
         )
+
+    def _call(self, litellm: Any, kwargs: dict[str, Any], request: ModelRequest) -> Any:
+        if request.output_schema is not None:
+            kwargs["response_format"] = self._response_format(request)
+        try:
+            # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output,
+            # and relevo never sets litellm's module globals, so the banner goes to stderr instead.
+            with contextlib.redirect_stdout(sys.stderr):
+                return litellm.completion(**kwargs)
+        except Exception as exc:
+            if not (self.structured_output == "auto" and "response_format" in kwargs and _rejects_json_schema(exc)):
+                raise
+        # The server speaks the older dialect (llama-cpp-python): a JSON object constrained by the schema.
+        self.structured_output = "json_object"
+        kwargs["response_format"] = self._response_format(request)
+        with contextlib.redirect_stdout(sys.stderr):
+            return litellm.completion(**kwargs)
+
+    def _response_format(self, request: ModelRequest) -> dict[str, Any]:
+        if self.structured_output == "json_object":
+            return {"type": "json_object", "schema": request.output_schema}
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "schema": request.output_schema, "strict": True},
+        }
+
+
+def _rejects_json_schema(exc: Exception) -> bool:
+    """The server refused OpenAI's ``json_schema`` response format (rather than failing for another reason)."""
+    text = str(exc).lower()
+    return "response_format" in text and "json_object" in text and "json_schema" in text
 
 
 def to_openai_messages(messages: list[ModelMessage]) -> list[dict[str, Any]]:

@@ -75,6 +75,8 @@ class ModelRequest(_Frozen):
     output_schema: dict[str, Any] | None = None
     """A JSON schema the answer must follow (structured output); ``None`` for free text or tool calls."""
     schema_name: str = "answer"
+    tool_choice: str | None = None
+    """``auto`` (the provider's default when None), ``required``, ``none``, or the name of one tool to call."""
     temperature: float = 0.0
     max_tokens: int = 512
 

@@ -37,7 +37,15 @@ def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> Mode
             raise ConfigurationError(f"models.api_key_env names {models.api_key_env}, which is not set")
     ports: list[ModelPort] = [override] if override is not None else []
     for name in ([] if override is not None else [spec]) + [f for f in models.fallbacks if f != OFFLINE]:
-        ports.append(LiteLLMModel(name, api_base=models.api_base or None, api_key=api_key, timeout=models.timeout_s))
+        ports.append(
+            LiteLLMModel(
+                name,
+                api_base=models.api_base or None,
+                api_key=api_key,
+                timeout=models.timeout_s,
+                structured_output=models.structured_output,
+            )
+        )
     return ModelChain(agent, ports)
 
 
