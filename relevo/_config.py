@@ -151,6 +151,10 @@ class ModelsConfig(_Section):
     budget_usd: float = Field(default=0.0, ge=0)
     on_failure: Literal["handoff", "offline"] = "handoff"
     max_tool_steps: int = Field(default=4, ge=1, le=12)
+    retries: int = Field(default=0, ge=0, le=5)
+    """Extra tries of one model when it is unavailable (429, 5xx, timeout) before the next in the chain."""
+    max_retry_wait_s: float = Field(default=2.0, ge=0, le=60)
+    """The longest ``Retry-After`` worth waiting for; longer ones fall over to the next model at once."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """How output schemas are sent: ``json_schema`` (OpenAI style), ``json_object`` with a schema
     (llama-cpp-python), or ``auto`` (json_schema, switching to json_object when a server rejects it)."""

@@ -82,4 +82,4 @@ class ModelCall(BaseModel):
     cost_usd: float = 0.0
     ok: bool = True
     error: str = ""
-    purpose: Literal["answer", "repair", "fallback"] = "answer"
+    purpose: Literal["answer", "repair", "fallback", "retry"] = "answer"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -45,11 +45,28 @@ class CallLedger:
 class ModelChain:
     """The models one agent may use, in order: the first that answers well wins."""
 
-    def __init__(self, agent: str, models: Sequence[ModelPort]) -> None:
+    def __init__(
+        self,
+        agent: str,
+        models: Sequence[ModelPort],
+        *,
+        retries: int = 0,
+        max_retry_wait_s: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """``retries``: how many more times one model is tried after it is unavailable (429, 5xx, timeout)
+        before the chain moves on; each retry waits the provider's ``Retry-After``, or 0.5 s, 1 s, ... without
+        one. A ``Retry-After`` longer than ``max_retry_wait_s`` is not waited for: the next model answers now.
+        """
         if not models:
             raise ValueError("a model chain needs at least one model")
+        if retries < 0 or max_retry_wait_s < 0:
+            raise ValueError("retries and max_retry_wait_s cannot be negative")
         self.agent = agent
         self.models = tuple(models)
+        self.retries = retries
+        self.max_retry_wait_s = max_retry_wait_s
+        self._sleep = sleep
 
     @property
     def name(self) -> str:
@@ -66,7 +83,7 @@ class ModelChain:
         failures: list[str] = []
         for position, model in enumerate(self.models):
             try:
-                return self._call(model, request, ledger, "fallback" if position else "answer")
+                return self._attempt(model, request, ledger, "fallback" if position else "answer")
             except ProviderUnavailable as exc:
                 failures.append(exc.reason)
         raise ProviderUnavailable(self.name, "; ".join(failures))
@@ -85,7 +102,7 @@ class ModelChain:
         unavailable = 0
         for position, model in enumerate(self.models):
             try:
-                response = self._call(model, request, ledger, "fallback" if position else "answer")
+                response = self._attempt(model, request, ledger, "fallback" if position else "answer")
                 try:
                     return _parse(response.text, schema)
                 except (ValueError, ValidationError) as first:
@@ -112,6 +129,18 @@ class ModelChain:
         if unavailable == len(self.models):
             raise ProviderUnavailable(self.name, "; ".join(failures))
         raise InvalidOutput(self.name, "; ".join(failures))
+
+    def _attempt(self, model: ModelPort, request: ModelRequest, ledger: CallLedger, purpose: str) -> ModelResponse:
+        """One model, with its retries."""
+        for attempt in range(self.retries + 1):
+            try:
+                return self._call(model, request, ledger, purpose if attempt == 0 else "retry")
+            except ProviderUnavailable as exc:
+                wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
+                if attempt == self.retries or wait > self.max_retry_wait_s:
+                    raise
+                self._sleep(wait)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _call(self, model: ModelPort, request: ModelRequest, ledger: CallLedger, purpose: str) -> ModelResponse:
         ledger.check()

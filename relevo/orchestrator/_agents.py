@@ -46,7 +46,7 @@ def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> Mode
                 structured_output=models.structured_output,
             )
         )
-    return ModelChain(agent, ports)
+    return ModelChain(agent, ports, retries=models.retries, max_retry_wait_s=models.max_retry_wait_s)
 
 
 def model_backed_agents(

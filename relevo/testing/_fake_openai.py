@@ -95,6 +95,9 @@ class FakeOpenAIServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in two writes; with Nagle on, the body would wait for the client's delayed
+            # ACK (~40 ms on Linux), a stall real servers (uvicorn, llama.cpp) do not have.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: object) -> None:
                 return

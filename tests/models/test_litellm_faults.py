@@ -98,3 +98,43 @@ def test_fallback_to_a_second_server_records_who_answered(server: FakeOpenAIServ
     chain = ModelChain("resolver", [model(server), LiteLLMModel("openai/backup", api_base=backup.base_url)])
     assert chain.complete(request(), ledger).text == "backup answer"
     assert [(c.model, c.ok) for c in ledger.calls] == [("openai/primary", False), ("openai/backup", True)]
+
+
+def test_a_429_is_retried_after_the_servers_retry_after(server: FakeOpenAIServer) -> None:
+    server.push(Behaviour.error(429, retry_after=1))
+    waits: list[float] = []
+    chain = ModelChain("triage", [model(server)], retries=2, max_retry_wait_s=2.0, sleep=waits.append)
+    ledger = CallLedger()
+    response = chain.complete(request(), ledger)
+    assert response.text == "primary answer"
+    assert waits == [1.0], "waited exactly what the server asked"
+    assert [(c.ok, c.purpose) for c in ledger.calls] == [(False, "answer"), (True, "retry")]
+
+
+def test_a_long_retry_after_falls_over_at_once(server: FakeOpenAIServer, backup: FakeOpenAIServer) -> None:
+    server.push(Behaviour.error(429, retry_after=30))
+    waits: list[float] = []
+    chain = ModelChain("triage", [model(server), model(backup)], retries=3, sleep=waits.append)
+    ledger = CallLedger()
+    assert chain.complete(request(), ledger).text == "backup answer"
+    assert waits == [], "nobody keeps a customer waiting 30 s when another model can answer"
+    assert [(c.ok, c.purpose) for c in ledger.calls] == [(False, "answer"), (True, "fallback")]
+
+
+def test_retries_back_off_without_retry_after_and_then_give_up(server: FakeOpenAIServer) -> None:
+    for _ in range(3):
+        server.push(Behaviour.error(503))
+    waits: list[float] = []
+    chain = ModelChain("triage", [model(server)], retries=2, sleep=waits.append)
+    with pytest.raises(ProviderUnavailable):
+        chain.complete(request(), CallLedger())
+    assert waits == [0.5, 1.0]
+    assert len(server.requests) == 3
+
+
+def test_a_rejection_is_never_retried(server: FakeOpenAIServer) -> None:
+    server.push(Behaviour.error(400))
+    waits: list[float] = []
+    with pytest.raises(ProviderRejected):
+        ModelChain("triage", [model(server)], retries=3, sleep=waits.append).complete(request(), CallLedger())
+    assert waits == [] and len(server.requests) == 1
