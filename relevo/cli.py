@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("graph", help="print the support graph as mermaid")
 
+    srv = sub.add_parser("serve", help="web chat, agent console, REST API and channel webhooks over HTTP")
+    srv.add_argument("--host", help="interface to listen on (default 127.0.0.1; RELEVO_HOST)")
+    srv.add_argument("--port", type=int, help="port (default 8000; RELEVO_PORT)")
+    srv.add_argument("--data-dir", type=Path, help="where conversations and accounts live (RELEVO_DATA_DIR)")
+    srv.add_argument("--workers", type=int, help="threads running customer turns (default 2; RELEVO_WORKERS)")
+
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(dest="bench", required=True)
     turn = bench_sub.add_parser("turn", help="turn latency and orchestration overhead vs bare LangGraph")
@@ -48,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     models = bench_sub.add_parser("models", help="model adapter overhead vs a direct HTTP call, and a fallback hop")
     models.add_argument("--json", action="store_true")
     models.add_argument("--calls", type=int, default=200)
+    bench_serve = bench_sub.add_parser(
+        "serve", help="webhook acks, turn latency, throughput, lost and duplicated messages of relevo serve over HTTP"
+    )
+    bench_serve.add_argument("--conversations", type=int, default=200)
+    bench_serve.add_argument("--concurrency", type=int, default=50)
+    bench_serve.add_argument("--url", help="drive this running server (web chat only) instead of starting one")
+    bench_serve.add_argument("--workers", type=int, help="turn-running threads of the started server")
+    bench_serve.add_argument("--json", action="store_true")
     bench_mem = bench_sub.add_parser(
         "memory", help="per-customer recall vs a filtered Chroma query and LangGraph's store"
     )
@@ -130,7 +145,7 @@ def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(args.config, overrides=_model_overrides(args))
+        config = load_config(args.config, overrides=_model_overrides(args), environ=os.environ)
         return _dispatch(args, config)
     except BadInputError as exc:
         print(f"relevo: {exc}", file=sys.stderr)
@@ -169,6 +184,10 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         from relevo._cli_commands import graph
 
         return graph(config)
+    if command == "serve":
+        from relevo.server._cli import serve_command
+
+        return serve_command(args)
     if command == "memory":
         from relevo._cli_memory import memory_command
 
@@ -183,6 +202,20 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         from relevo._cli_memory import bench_memory_command
 
         return bench_memory_command(args.sizes, as_json=args.json)
+    if command == "bench" and args.bench == "serve":
+        from relevo.bench import bench_serve
+
+        if args.conversations < 1 or args.concurrency < 1:
+            raise BadInputError("--conversations and --concurrency must be at least 1")
+        served = bench_serve(
+            conversations=args.conversations,
+            concurrency=args.concurrency,
+            url=args.url,
+            workers=args.workers,
+            progress=sys.stderr,
+        )
+        print(json.dumps(served, indent=None if args.json else 2))
+        return 0
     if command == "bench" and args.bench == "models":
         from relevo.bench import bench_models
 

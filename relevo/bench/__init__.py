@@ -2,6 +2,7 @@
 
 from relevo.bench._memory import MEMORY_SIZES, bench_memory
 from relevo.bench._models import bench_models
+from relevo.bench._serve import bench_serve
 from relevo.bench._turn import CONVERSATIONS, bench_turn
 
-__all__ = ["CONVERSATIONS", "MEMORY_SIZES", "bench_memory", "bench_models", "bench_turn"]
+__all__ = ["CONVERSATIONS", "MEMORY_SIZES", "bench_memory", "bench_models", "bench_serve", "bench_turn"]

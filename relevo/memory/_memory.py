@@ -16,7 +16,7 @@ from relevo._config import MemoryConfig
 from relevo._errors import StorageError
 from relevo.memory._records import Episode, ForgetReceipt, MemoryHit, MemoryKind, MemoryRecord, record_id
 from relevo.memory._redact import redact_pii
-from relevo.memory._registry import CustomerRegistry, vacuum
+from relevo.memory._registry import CustomerRegistry, Registry, vacuum
 from relevo.memory._store import ChromaMemoryStore, MemoryStore
 from relevo.memory._writebehind import WriteBehind
 
@@ -34,7 +34,7 @@ class CustomerMemory:
 
     def __init__(
         self,
-        registry: CustomerRegistry,
+        registry: Registry,
         config: MemoryConfig,
         *,
         embed: EmbedTexts | None = None,
@@ -48,11 +48,20 @@ class CustomerMemory:
         self._writer = WriteBehind()
 
     @classmethod
-    def open(cls, data_dir: Path, config: MemoryConfig, *, embed: EmbedTexts | None = None) -> CustomerMemory:
-        """The memory of the deployment storing in ``data_dir`` (embedded Chroma unless ``server_url`` is set)."""
+    def open(
+        cls, data_dir: Path, config: MemoryConfig, *, embed: EmbedTexts | None = None, database_url: str = ""
+    ) -> CustomerMemory:
+        """The memory of the deployment storing in ``data_dir`` (embedded Chroma unless ``server_url`` is set;
+        the registry in ``database_url``'s PostgreSQL when given, so several processes share consent and keys)."""
         root = data_dir / "memory"
 
-        registry = CustomerRegistry(root / "registry.sqlite")
+        registry: Registry
+        if database_url:
+            from relevo.memory._registry_postgres import PostgresCustomerRegistry  # scale-out only
+
+            registry = PostgresCustomerRegistry(database_url)
+        else:
+            registry = CustomerRegistry(root / "registry.sqlite")
 
         def factory() -> MemoryStore:
             if config.server_url:
@@ -307,8 +316,7 @@ class CustomerMemory:
                 removed += 1
         counts = self.registry.forget(customer_id)
         compacted = [*self.store.compact()]
-        self.registry.compact()
-        compacted.append(self.registry.path.name)
+        compacted.append(self.registry.compact())
         conn = getattr(checkpointer, "conn", None)
         if isinstance(conn, sqlite3.Connection):
             vacuum(conn)

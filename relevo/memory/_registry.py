@@ -12,11 +12,12 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from relevo._errors import StorageError
 from relevo.memory._redact import PiiKind
 
-__all__ = ["CustomerRegistry"]
+__all__ = ["CustomerRegistry", "Registry"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent (customer_id TEXT PRIMARY KEY, opted_in INTEGER NOT NULL, at TEXT NOT NULL);
@@ -34,6 +35,30 @@ CREATE TABLE IF NOT EXISTS outcomes (
     PRIMARY KEY (intent, outcome, resolved_by));
 """
 _TOKEN = re.compile(r"\[([A-Z_]+)_(\d+)\]")
+
+
+class Registry(Protocol):
+    """Consent, identities, the conversation index, the PII vault and per-customer keys of a deployment:
+    :class:`CustomerRegistry` (SQLite, one data directory) or ``PostgresCustomerRegistry`` (scale-out)."""
+
+    def close(self) -> None: ...
+    def consent(self, customer_id: str) -> bool | None: ...
+    def set_consent(self, customer_id: str, opted_in: bool, at: datetime) -> None: ...
+    def link(self, channel: str, handle: str, customer_id: str) -> None: ...
+    def resolve(self, channel: str, handle: str) -> str | None: ...
+    def identities(self, customer_id: str) -> list[tuple[str, str]]: ...
+    def add_conversation(self, conversation_id: str, customer_id: str, at: datetime) -> None: ...
+    def conversations(self, customer_id: str) -> list[str]: ...
+    def token_for(self, conversation_id: str, kind: PiiKind, value: str) -> str: ...
+    def reveal(self, conversation_id: str, text: str) -> str: ...
+    def secret(self, customer_id: str, *, create: bool) -> bytes | None: ...
+    def drop_secret(self, customer_id: str) -> int: ...
+    def count_outcome(self, intent: str, outcome: str, resolved_by: str) -> None: ...
+    def outcomes(self, intent: str) -> dict[str, int]: ...
+    def forget(self, customer_id: str) -> dict[str, int]: ...
+    def compact(self) -> str:
+        """Reclaim erased rows' bytes; returns what was compacted (for the erasure receipt)."""
+        ...
 
 
 class CustomerRegistry:
@@ -108,21 +133,32 @@ class CustomerRegistry:
         """
         stored = f"card ending {''.join(c for c in value if c.isdigit())[-4:]}" if kind == "CARD" else value
         with self._lock:
-            if kind != "CARD":
-                row = self._db.execute(
-                    "SELECT token FROM vault WHERE conversation_id = ? AND kind = ? AND value = ?",
-                    (conversation_id, kind, stored),
-                ).fetchone()
-                if row is not None:
-                    return str(row[0])
-            (count,) = self._db.execute(
-                "SELECT COUNT(*) FROM vault WHERE conversation_id = ? AND kind = ?", (conversation_id, kind)
+            # IMMEDIATE: the numbering must not race another process sharing this data directory.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                token = self._mint(conversation_id, kind, stored)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return token
+
+    def _mint(self, conversation_id: str, kind: PiiKind, stored: str) -> str:
+        if kind != "CARD":
+            row = self._db.execute(
+                "SELECT token FROM vault WHERE conversation_id = ? AND kind = ? AND value = ?",
+                (conversation_id, kind, stored),
             ).fetchone()
-            token = f"[{kind}_{int(count) + 1}]"
-            self._db.execute(
-                "INSERT INTO vault (conversation_id, token, kind, value) VALUES (?, ?, ?, ?)",
-                (conversation_id, token, kind, stored),
-            )
+            if row is not None:
+                return str(row[0])
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM vault WHERE conversation_id = ? AND kind = ?", (conversation_id, kind)
+        ).fetchone()
+        token = f"[{kind}_{int(count) + 1}]"
+        self._db.execute(
+            "INSERT INTO vault (conversation_id, token, kind, value) VALUES (?, ?, ?, ?)",
+            (conversation_id, token, kind, stored),
+        )
         return token
 
     def reveal(self, conversation_id: str, text: str) -> str:
@@ -143,9 +179,12 @@ class CustomerRegistry:
                 return bytes(row[0])
             if not create:
                 return None
-            key = os.urandom(32)
-            self._db.execute("INSERT INTO secrets (customer_id, secret) VALUES (?, ?)", (customer_id, key))
-            return key
+            # Another process on the same data directory may create it at the same moment: keep the first.
+            self._db.execute(
+                "INSERT OR IGNORE INTO secrets (customer_id, secret) VALUES (?, ?)", (customer_id, os.urandom(32))
+            )
+            row = self._db.execute("SELECT secret FROM secrets WHERE customer_id = ?", (customer_id,)).fetchone()
+            return bytes(row[0])
 
     def drop_secret(self, customer_id: str) -> int:
         """Destroy the customer's key: any copy of their sealed records left anywhere becomes unreadable."""
@@ -186,8 +225,10 @@ class CustomerRegistry:
             counts["consent"] = self._db.execute("DELETE FROM consent WHERE customer_id = ?", (customer_id,)).rowcount
         return counts
 
-    def compact(self) -> None:
+    def compact(self) -> str:
+        """Vacuum the file so erased rows leave the disk; returns what was compacted."""
         vacuum(self._db)
+        return self.path.name
 
 
 def vacuum(db: sqlite3.Connection) -> None:

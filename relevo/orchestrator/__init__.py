@@ -5,7 +5,7 @@ from relevo.orchestrator._context import Clock, RunContext, Specialist, SupportA
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import NodeName, SupportGraph, SupportGraphBuilder, specialist_node
 from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
-from relevo.orchestrator._persistence import open_sqlite_checkpointer, relevo_serializer
+from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer, relevo_serializer
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "embedding_cache_path",
     "fixed_clock",
     "normalise_text",
+    "open_postgres_checkpointer",
     "open_sqlite_checkpointer",
     "relevo_serializer",
     "specialist_node",

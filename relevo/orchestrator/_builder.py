@@ -35,7 +35,7 @@ from relevo.orchestrator._agents import model_backed_agents
 from relevo.orchestrator._context import Clock, RunContext, SupportAgents
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
-from relevo.orchestrator._persistence import open_sqlite_checkpointer
+from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
 from relevo.tools import StoreBackend, ToolRegistry, store_tools
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
@@ -219,8 +219,20 @@ class DeskBuilder:
     def open_with_context(self, data_dir: Path | None, context: RunContext) -> SupportDesk:
         """A desk on an already-built context (several desks can share one fitted engine)."""
         root = data_dir or self.config.storage.data_dir
-        checkpointer = open_sqlite_checkpointer(root / "conversations.sqlite")
-        memory = CustomerMemory.open(root, context.config.memory, embed=self._embed_customer_text)
+        database_url = self.config.storage.database_url
+        # Scale-out mode: conversation state in Postgres, shared by every process on the same database.
+        checkpointer = (
+            open_postgres_checkpointer(database_url)
+            if database_url
+            else open_sqlite_checkpointer(root / "conversations.sqlite")
+        )
+        try:
+            memory = CustomerMemory.open(
+                root, context.config.memory, embed=self._embed_customer_text, database_url=database_url
+            )
+        except BaseException:
+            checkpointer.conn.close()
+            raise
         graph = self.graph.compile(checkpointer)
 
         def close() -> None:

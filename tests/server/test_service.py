@@ -1,0 +1,303 @@
+"""The serving loop: ordering, dedupe, crash recovery, routing, delivery through channel senders."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from serve_harness import Completions
+
+from relevo.contracts import AIMessage, Channel, CustomerMessage, HumanAgentMessage
+from relevo.orchestrator import TurnResult
+from relevo.server import Inbound, ServerRuntime, ServeService
+from relevo.server._sqlite_store import SqliteServeStore
+
+
+@dataclass
+class Turns:
+    """Records every customer turn the desk runs: (text, start, end)."""
+
+    runs: list[tuple[str, float, float]] = field(default_factory=list[tuple[str, float, float]])
+    results: list[TurnResult] = field(default_factory=list[TurnResult])
+    running: int = 0
+    overlapped: bool = False
+
+
+def _record_turns(runtime: ServerRuntime, monkeypatch: pytest.MonkeyPatch, before: Callable[[str], None]) -> Turns:
+    turns = Turns()
+    guard = threading.Lock()
+    original = runtime.desk.send
+
+    def send(conversation_id: str, text: str | bytes, *, channel: Channel | None = None) -> TurnResult:
+        with guard:
+            turns.running += 1
+            turns.overlapped |= turns.running > 1
+        start = time.monotonic()
+        try:
+            before(str(text))
+            result = original(conversation_id, text, channel=channel)
+            turns.results.append(result)
+            return result
+        finally:
+            with guard:
+                turns.running -= 1
+                turns.runs.append((str(text), start, time.monotonic()))
+
+    monkeypatch.setattr(runtime.desk, "send", send)
+    return turns
+
+
+def _inbound(text: str, message_id: str, handle: str = "+351910000001", channel: Channel = "whatsapp") -> Inbound:
+    return Inbound(channel=channel, message_id=message_id, handle=handle, text=text, received_at=datetime.now(UTC))
+
+
+@pytest.fixture
+def service_for(runtime: ServerRuntime) -> Iterator[Callable[..., ServeService]]:
+    started: list[ServeService] = []
+
+    def make(**options: Any) -> ServeService:
+        options.setdefault("poll", 0.02)
+        service = ServeService(runtime.desk, runtime.store, runtime.agents, **options)
+        started.append(service)
+        return service
+
+    yield make
+    for service in started:
+        service.stop()
+
+
+def _customer_and_replies(runtime: ServerRuntime, conversation_id: str) -> list[tuple[str, str]]:
+    state = runtime.desk.state(conversation_id)
+    return [
+        ("customer" if isinstance(m, CustomerMessage) else "reply", m.text)
+        for m in state.messages
+        if isinstance(m, CustomerMessage | AIMessage | HumanAgentMessage)
+    ]
+
+
+def test_messages_arriving_during_a_turn_are_processed_in_order_once_each(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    first_turn_running, let_it_finish = threading.Event(), threading.Event()
+
+    def hold_the_first(text: str) -> None:
+        if text == "message 0":
+            first_turn_running.set()
+            assert let_it_finish.wait(30)
+
+    turns = _record_turns(runtime, monkeypatch, hold_the_first)
+    service = service_for(workers=4)
+    service.start()
+    texts = [f"message {n}" for n in range(6)]
+    assert service.accept(_inbound(texts[0], "wamid.0"))
+    assert first_turn_running.wait(30)
+    for n, text in enumerate(texts[1:], start=1):  # all arrive while the first turn runs
+        assert service.accept(_inbound(text, f"wamid.{n}"))
+    assert not service.accept(_inbound(texts[3], "wamid.3"))  # a redelivery
+    let_it_finish.set()
+    done.wait(len(texts))
+
+    assert [text for text, _, _ in turns.runs] == texts  # in arrival order, each once
+    assert not turns.overlapped  # never two turns of one conversation at a time
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    transcript = _customer_and_replies(runtime, conversation)
+    assert [t for kind, t in transcript if kind == "customer"] == texts
+    # The transcript is each turn's messages, one turn after the other: no interleaving, nothing twice.
+    state = runtime.desk.state(conversation)
+    assert [m.id for m in state.messages] == [m.id for result in turns.results for m in result.messages]
+    assert all(len([m for m in r.messages if isinstance(m, AIMessage)]) <= 1 for r in turns.results)
+
+
+def test_different_customers_are_served_in_parallel(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    both_running = threading.Barrier(2, timeout=30)
+
+    def meet(text: str) -> None:
+        both_running.wait()  # breaks (and fails the turn) unless two turns run at the same time
+
+    _record_turns(runtime, monkeypatch, meet)
+    service = service_for(workers=2)
+    service.start()
+    service.accept(_inbound("hello from one", "w.1", handle="+351910000001"))
+    service.accept(_inbound("hello from two", "w.2", handle="+351910000002"))
+    assert sorted(done.wait(2)) == ["w.1", "w.2"]
+    assert not both_running.broken
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the deaths are the test
+def test_a_worker_that_dies_mid_turn_leaves_the_message_to_another_after_the_lease(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    crashes: list[float] = []
+
+    def crash_once(text: str) -> None:
+        if not crashes:
+            crashes.append(time.monotonic())
+            raise SystemExit("the worker thread dies here, mid-turn, without releasing its lease")
+
+    turns = _record_turns(runtime, monkeypatch, crash_once)
+    lease = timedelta(seconds=1)
+    service = service_for(workers=2, lease=lease)
+    service.start()
+    service.accept(_inbound("where is my order?", "wamid.crash"))
+    assert done.wait(1) == ["wamid.crash"]
+    recovered_after = turns.runs[-1][1] - crashes[0]
+    assert recovered_after >= lease.total_seconds() * 0.9  # retried only once the lease ran out
+    assert [text for text, _, _ in turns.runs] == ["where is my order?"] * 2  # the crash, then the retry
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    assert [kind for kind, _ in _customer_and_replies(runtime, conversation)] == ["customer", "reply"]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the deaths are the test
+def test_a_worker_that_dies_after_the_turn_does_not_make_the_customer_hear_it_twice(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    sent: list[str] = []
+
+    class DiesWhileSending:
+        def send(self, handle: str, text: str, *, from_human: bool, last_customer_at: datetime | None) -> str | None:
+            sent.append(text)
+            if len(sent) == 1:
+                raise SystemExit("the worker dies while the reply goes out")
+            return f"wamid.out.{len(sent)}"
+
+    service = service_for(workers=2, lease=timedelta(seconds=1), senders=lambda channel, handle: DiesWhileSending())
+    service.start()
+    service.accept(_inbound("hello", "wamid.hello"))
+    assert done.wait(1) == ["wamid.hello"]
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    assert [kind for kind, _ in _customer_and_replies(runtime, conversation)] == ["customer", "reply"]
+    assert len(sent) == 1  # the retry saw the turn had run and did not answer again
+
+
+def test_a_failing_turn_is_retried_then_given_up_without_blocking_the_address(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+
+    def fail_on_poison(text: str) -> None:
+        if text == "poison":
+            raise RuntimeError("the model backend broke")
+
+    turns = _record_turns(runtime, monkeypatch, fail_on_poison)
+    service = service_for(workers=1, retry_backoff=0.05)
+    service.start()
+    started = time.monotonic()
+    service.accept(_inbound("poison", "w.p"))
+    service.accept(_inbound("after the poison", "w.q"))
+    assert done.wait(2) == ["w.p", "w.q"]
+    assert [text for text, _, _ in turns.runs] == ["poison"] * 5 + ["after the poison"]
+    # retries back off (0.05 + 0.1 + 0.2 + 0.4 s) instead of burning the five attempts at once
+    assert time.monotonic() - started >= 0.75
+
+
+class RecordingSender:
+    """Stands in for a channel's outbound client; records what relevo sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, bool, datetime | None]] = []
+
+    def send(self, handle: str, text: str, *, from_human: bool, last_customer_at: datetime | None) -> str | None:
+        self.sent.append((handle, text, from_human, last_customer_at))
+        return f"wamid.out.{len(self.sent)}"
+
+
+def test_replies_and_human_messages_go_out_through_the_channel_sender(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService]
+) -> None:
+    sender = RecordingSender()
+    service = service_for(workers=1, senders=lambda channel, handle: sender if channel == "whatsapp" else None)
+    handle = "+351912345678"
+    service.accept(_inbound("I want to talk to a human", "w.1", handle=handle))
+    assert service.run_once()
+    conversation = runtime.store.current_conversation("whatsapp", handle)
+    assert conversation is not None
+    assert runtime.store.board(conversation).mode == "pending_human"  # type: ignore[union-attr]
+    assert [(h, human) for h, _, human, _ in sender.sent] == [(handle, False)]
+    assert runtime.store.status("wamid.out.1") == "queued"
+
+    ana = runtime.agents.get("ana")
+    assert ana is not None
+    service.takeover(conversation, ana)
+    service.human_reply(conversation, ana, "Hi, Ana here.")
+    handed = service.hand_back(conversation, ana, "Checked the order")
+    assert sender.sent[-2][1:3] == ("Hi, Ana here.", True)
+    assert sender.sent[-1][1:3] == (handed.reply, False)  # the AI's follow-up reaches WhatsApp too
+    assert sender.sent[-2][3] is not None  # the 24-hour window is measured from the customer's last message
+
+
+def test_a_closed_whatsapp_conversation_is_followed_by_a_new_one(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService]
+) -> None:
+    service = service_for(workers=1)
+    handle = "+351910000009"
+    service.accept(_inbound("Do you ship to Spain?", "w.1", handle=handle))
+    assert service.run_once()
+    first = runtime.store.current_conversation("whatsapp", handle)
+    assert first is not None
+    admin = runtime.agents.get("admin")
+    assert admin is not None
+    service.resolve(first, admin)
+    service.accept(_inbound("One more question", "w.2", handle=handle))
+    assert service.run_once()
+    second = runtime.store.current_conversation("whatsapp", handle)
+    assert second is not None and second != first
+    assert runtime.desk.state(first).mode == "closed"
+
+
+def test_a_closed_web_chat_reopens_in_the_same_conversation(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService]
+) -> None:
+    service = service_for(workers=1)
+    conversation, handle = service.open_web_session(None)
+    admin = runtime.agents.get("admin")
+    assert admin is not None
+    service.resolve(conversation, admin)
+    service.accept(_inbound("Hello again", "w.again", handle=handle, channel="web"))
+    assert service.run_once()
+    assert runtime.store.current_conversation("web", handle) == conversation
+    assert runtime.store.board(conversation).mode == "ai_active"  # type: ignore[union-attr]
+
+
+def test_a_handoff_is_routed_to_the_least_busy_fitting_agent(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService]
+) -> None:
+    runtime.agents.save("carla", name="Carla", skills=["orders"], languages=["en"], password="carla-pass-1")
+    runtime.agents.save("dani", name="Dani", skills=["orders"], languages=["en"], available=False, password="dani-pass")
+    service = service_for(workers=1)
+    routed: list[str | None] = []
+    for n in range(3):
+        service.accept(_inbound("My order ORD-1042 is late, I want to talk to a person", f"w.{n}", handle=f"+3519{n}"))
+        assert service.run_once()
+        conversation = runtime.store.current_conversation("whatsapp", f"+3519{n}")
+        assert conversation is not None
+        row = runtime.store.board(conversation)
+        assert row is not None and row.mode == "pending_human" and row.queue == "orders"
+        routed.append(row.assigned_to)
+    # ana and carla both fit (orders, English); dani is away; ben has no orders skill. Fewest active first.
+    assert routed == ["ana", "carla", "ana"]
+
+    ana = runtime.agents.get("ana")
+    assert ana is not None
+    waiting = service.queue(ana)
+    assert len(waiting) == 3 and all(r.mode == "pending_human" for r in waiting)
+    ben = runtime.agents.get("ben")
+    assert ben is not None and service.queue(ben) == []  # not his skill
