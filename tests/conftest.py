@@ -1,4 +1,5 @@
-"""Shared fixtures: one fitted offline engine per test session, a fresh data directory per test."""
+"""Shared fixtures: one fitted offline engine per test session, a fresh data directory per test, scratch
+PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 
 from relevo._config import load_config
 from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk
+from relevo.testing._postgres import postgres_unreachable, scratch_database
+from relevo.testing._services import service_missing
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,23 @@ def desk(tmp_path: Path, run_context: RunContext) -> Iterator[SupportDesk]:
     builder = DeskBuilder(load_config())
     with builder.open_with_context(tmp_path / "data", run_context) as opened:
         yield opened
+
+
+def _scratch_postgres() -> Iterator[str]:
+    reason = postgres_unreachable()
+    if reason:
+        service_missing(reason)
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture
+def database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards (a failure in CI when Postgres is missing)."""
+    yield from _scratch_postgres()
+
+
+@pytest.fixture(scope="module")
+def module_database_url() -> Iterator[str]:
+    """A fresh PostgreSQL database shared by one test module."""
+    yield from _scratch_postgres()

@@ -12,21 +12,10 @@ import pytest
 
 from relevo.memory import CustomerRegistry
 from relevo.memory._registry import Registry
-from relevo.testing._postgres import postgres_unreachable, scratch_database
-from relevo.testing._services import service_missing
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 Opener = Callable[[], Registry]
-
-
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    reason = postgres_unreachable()
-    if reason:
-        service_missing(reason)
-    with scratch_database() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -45,7 +34,7 @@ def open_registry(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Op
 
         from relevo.memory._registry_postgres import PostgresCustomerRegistry
 
-        url: str = request.getfixturevalue("postgres_database")
+        url: str = request.getfixturevalue("module_database_url")
         with psycopg.connect(url, autocommit=True) as conn:
             tables = conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'relevo_memory_%'").fetchall()
             for (table,) in tables:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import pytest
 from numpy.typing import NDArray
 
 from relevo._config import MemoryConfig
 from relevo.memory import CustomerMemory
-from relevo.testing._postgres import postgres_unreachable, scratch_database
-from relevo.testing._services import service_missing
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -28,15 +25,6 @@ def embed(texts: Sequence[str]) -> NDArray[np.float32]:
             out[row, int(hashlib.sha256(word.encode()).hexdigest(), 16) % 64] += 1.0
         out[row] /= max(float(np.linalg.norm(out[row])), 1e-6)
     return out
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    reason = postgres_unreachable()
-    if reason:
-        service_missing(reason)
-    with scratch_database() as url:
-        yield url
 
 
 def test_two_processes_share_keys_memories_vault_and_erasure(

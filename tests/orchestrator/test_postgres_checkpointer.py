@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,31 +12,19 @@ from relevo._errors import StorageError
 from relevo.contracts import HumanAgentMessage
 from relevo.orchestrator import DeskBuilder, RunContext, open_postgres_checkpointer
 from relevo.orchestrator._persistence import describe_database_url
-from relevo.testing._postgres import postgres_unreachable, scratch_database
-from relevo.testing._services import service_missing
 
 
-@pytest.fixture(scope="module")
-def database_url() -> Iterator[str]:
-    """A fresh database for this module, dropped afterwards."""
-    reason = postgres_unreachable()
-    if reason:
-        service_missing(reason)
-    with scratch_database() as url:
-        yield url
-
-
-def _builder(database_url: str) -> DeskBuilder:
-    return DeskBuilder(load_config(overrides={"storage": {"database_url": database_url}}))
+def _builder(module_database_url: str) -> DeskBuilder:
+    return DeskBuilder(load_config(overrides={"storage": {"database_url": module_database_url}}))
 
 
 def test_a_conversation_continues_on_a_second_desk_with_its_own_pool(
-    database_url: str, tmp_path: Path, run_context: RunContext
+    module_database_url: str, tmp_path: Path, run_context: RunContext
 ) -> None:
     # Two desks open at once, as two server processes would be: each has its own connection pool (and data dir).
     with (
-        _builder(database_url).open_with_context(tmp_path / "a", run_context) as first,
-        _builder(database_url).open_with_context(tmp_path / "b", run_context) as second,
+        _builder(module_database_url).open_with_context(tmp_path / "a", run_context) as first,
+        _builder(module_database_url).open_with_context(tmp_path / "b", run_context) as second,
     ):
         assert first.checkpointer is not second.checkpointer
         conv = first.start(customer_id="C-1001")
@@ -61,14 +48,14 @@ def test_a_conversation_continues_on_a_second_desk_with_its_own_pool(
         assert "order number" not in follow.reply.lower(), "nothing known is asked again"
 
     # And after both are closed, a third desk (a restarted process) finds it all.
-    with _builder(database_url).open_with_context(tmp_path / "c", run_context) as third:
+    with _builder(module_database_url).open_with_context(tmp_path / "c", run_context) as third:
         state = third.state(conv)
         assert state.mode == "ai_active"
         assert any(isinstance(m, HumanAgentMessage) and "express" in m.text for m in state.messages)
         assert third.resolve(conv).mode == "closed"
 
 
-def test_processes_starting_together_set_up_the_tables_once(database_url: str) -> None:
+def test_processes_starting_together_set_up_the_tables_once(module_database_url: str) -> None:
     errors: list[BaseException] = []
     savers: list[object] = []
     start = threading.Barrier(4)
@@ -76,7 +63,7 @@ def test_processes_starting_together_set_up_the_tables_once(database_url: str) -
     def open_one() -> None:
         start.wait()
         try:
-            saver = open_postgres_checkpointer(database_url, max_connections=1)
+            saver = open_postgres_checkpointer(module_database_url, max_connections=1)
             savers.append(saver)
             saver.conn.close()
         except BaseException as exc:
@@ -99,8 +86,8 @@ def test_an_unreachable_database_is_a_storage_error_without_the_password() -> No
     assert "s3cret-pw" not in str(err.value)
 
 
-def test_a_missing_database_is_named(database_url: str) -> None:
-    missing = database_url.rsplit("/", 1)[0] + "/relevo_no_such_database"
+def test_a_missing_database_is_named(module_database_url: str) -> None:
+    missing = module_database_url.rsplit("/", 1)[0] + "/relevo_no_such_database"
     with pytest.raises(StorageError, match="relevo_no_such_database"):
         open_postgres_checkpointer(missing, timeout_s=2)
 

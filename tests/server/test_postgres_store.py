@@ -9,7 +9,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,19 +18,8 @@ import pytest
 from relevo._errors import StorageError
 from relevo.server._ports import Inbound
 from relevo.server._postgres_store import PostgresServeStore
-from relevo.testing._postgres import postgres_unreachable, scratch_database
-from relevo.testing._services import service_missing
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    reason = postgres_unreachable()
-    if reason:
-        service_missing(reason)
-    with scratch_database() as url:
-        yield url
 
 
 def msg(message_id: str, handle: str, text: str = "hello") -> Inbound:

@@ -17,8 +17,6 @@ import pytest
 
 from relevo.contracts import Mode
 from relevo.server._ports import BoardRow, Claim, Inbound, ServeStore
-from relevo.testing._postgres import postgres_unreachable, scratch_database
-from relevo.testing._services import service_missing
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
@@ -39,15 +37,6 @@ class Clock:
 
 Opener = Callable[[], ServeStore]
 """Opens one more handle (own connections) on the same storage, as another process would."""
-
-
-@pytest.fixture(scope="module")
-def postgres_database() -> Iterator[str]:
-    reason = postgres_unreachable()
-    if reason:
-        service_missing(reason)
-    with scratch_database() as url:
-        yield url
 
 
 def _truncate(url: str) -> None:
@@ -76,7 +65,7 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> 
             return store
 
     else:
-        url: str = request.getfixturevalue("postgres_database")
+        url: str = request.getfixturevalue("module_database_url")
         _truncate(url)
         from relevo.server._postgres_store import PostgresServeStore
 
