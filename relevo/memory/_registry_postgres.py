@@ -24,6 +24,7 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from relevo._errors import StorageError
+from relevo._postgres import create_schema
 from relevo.memory._redact import PiiKind
 
 __all__ = ["PostgresCustomerRegistry"]
@@ -68,16 +69,14 @@ class PostgresCustomerRegistry:
         from relevo.orchestrator._persistence import describe_database_url
 
         self.name = f"relevo_memory_* tables in {describe_database_url(url)}"
-        try:
-            with (
-                psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(timeout_s))) as conn,
-                conn.transaction(),
-            ):
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                conn.execute(_SCHEMA)
-        except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise StorageError(f"cannot open the memory registry in {describe_database_url(url)}: {first}") from exc
+        create_schema(
+            url,
+            _SCHEMA,
+            lock=_SCHEMA_LOCK,
+            timeout_s=timeout_s,
+            what="memory registry",
+            where=describe_database_url(url),
+        )
         self._pool = ConnectionPool[psycopg.Connection](
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True}, open=False, timeout=timeout_s
         )

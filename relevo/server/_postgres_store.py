@@ -30,6 +30,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from relevo._errors import StorageError
+from relevo._postgres import create_schema, first_line
 from relevo.contracts import Channel, Mode
 from relevo.orchestrator._persistence import describe_database_url
 from relevo.server._ports import BoardRow, Claim, DeliveryStatus, Inbound
@@ -136,15 +137,7 @@ class PostgresServeStore:
     ) -> None:
         self._where = describe_database_url(url)
         self._clock = clock or (lambda: datetime.now(UTC))
-        try:
-            with (
-                psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(timeout_s))) as conn,
-                conn.transaction(),
-            ):
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                conn.execute(_SCHEMA)
-        except psycopg.Error as exc:
-            raise StorageError(f"cannot open the server store in {self._where}: {_first_line(exc)}") from exc
+        create_schema(url, _SCHEMA, lock=_SCHEMA_LOCK, timeout_s=timeout_s, what="server store", where=self._where)
         options: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
         self._pool = ConnectionPool[psycopg.Connection[DictRow]](
             url, min_size=1, max_size=max_connections, kwargs=options, open=False, timeout=timeout_s, name="relevo"
@@ -270,7 +263,7 @@ class PostgresServeStore:
             try:
                 conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             except psycopg.Error as exc:
-                raise StorageError(f"cannot lock the conversation in {self._where}: {_first_line(exc)}") from exc
+                raise StorageError(f"cannot lock the conversation in {self._where}: {first_line(exc)}") from exc
             try:
                 yield
             finally:
@@ -383,8 +376,4 @@ class PostgresServeStore:
         except PoolTimeout as exc:
             raise StorageError(f"no connection to the server store in {self._where}: {exc}") from exc
         except psycopg.OperationalError as exc:
-            raise StorageError(f"the server store in {self._where} failed: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise StorageError(f"the server store in {self._where} failed: {first_line(exc)}") from exc
