@@ -101,6 +101,8 @@ def eval_intents(
         return 0
     print(f"train {result.n_train} · test {result.n_test} · shots {result.shots or 'all'} · seed {result.seed}")
     print(f"accuracy {data['accuracy']:.4f} · macro-F1 {data['macro_f1']:.4f}")
+    names = "taught" if result.label_names_taught else "not taught (no leave-one-out gain)"
+    print(f"leave-one-out on the training texts {data['loo_accuracy']:.4f} · label names {names}")
     if result.oos_label is not None:
         print(f"out-of-scope ({result.oos_label}): recall {result.oos_recall} · precision {result.oos_precision}")
     print("\nper label (precision / recall / F1 / support):")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,6 +103,10 @@ class IntentDatasetReport:
     oos_label: str | None = None
     oos_recall: float | None = None
     oos_precision: float | None = None
+    loo_accuracy: float = 0.0
+    """Leave-one-out accuracy on the training texts: the estimate the fit chose by, no test data in it."""
+    label_names_taught: bool = False
+    """Whether each label's name in words was taught as an example (kept only when leave-one-out improved)."""
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -111,6 +116,8 @@ class IntentDatasetReport:
             "n_test": self.n_test,
             "shots": self.shots,
             "seed": self.seed,
+            "loo_accuracy": round(self.loo_accuracy, 4),
+            "label_names_taught": self.label_names_taught,
             "per_label": {
                 k: {"precision": v.precision, "recall": v.recall, "f1": v.f1, "support": v.support}
                 for k, v in self.report.per_label.items()
@@ -135,8 +142,10 @@ def evaluate_intent_dataset(
 ) -> IntentDatasetReport:
     """Fit an :class:`IntentClassifier` on ``train`` (all of it, or ``shots`` per label, seeded) and score ``test``.
 
-    With ``oos_label``, a test item counts as predicted out of scope when the classifier predicts that label
-    or its nearest training similarity is below the learned floor.
+    Each label's name in words ("card_arrival" → "card arrival") is tried as one more example of the label,
+    and kept only when it raises the leave-one-out accuracy on the training texts (labels that are codes
+    teach nothing). With ``oos_label``, a test item counts as predicted out of scope when the classifier
+    predicts that label or its nearest training similarity is below the learned floor.
     """
     if shots is not None and shots < 1:
         raise BadInputError("--shots must be at least 1")
@@ -149,6 +158,13 @@ def evaluate_intent_dataset(
     bar = Progress("embedding", len(train_texts) + len(test_texts), progress, unit="texts")
     _embed(embedder, train_texts, bar)
     classifier = IntentClassifier.fit(embedder, train_texts, train_labels, persist_embeddings=False)
+    names = label_names(train_labels, exclude=oos_label)
+    if names:
+        named = IntentClassifier.fit(embedder, train_texts, train_labels, persist_embeddings=False, descriptions=names)
+        taught = named.training_accuracy_loo > classifier.training_accuracy_loo
+        classifier = named if taught else classifier
+    else:
+        taught = False
     vectors = _embed(embedder, test_texts, bar)
     bar.finish()
     predictions = classifier.predict_vectors(vectors, test_texts)
@@ -170,7 +186,26 @@ def evaluate_intent_dataset(
         oos_label=oos_label,
         oos_recall=oos_recall,
         oos_precision=oos_precision,
+        loo_accuracy=classifier.training_accuracy_loo,
+        label_names_taught=taught,
     )
+
+
+_NAME_SEPARATORS = re.compile(r"[_\-.:/]+")
+
+
+def label_names(labels: Sequence[str], *, exclude: str | None = None) -> dict[str, list[str]]:
+    """Each label's name in words ("card_arrival" → "card arrival", "TopUp-failed" → "TopUp failed"), for
+    labels with at least one word of two letters; ``exclude`` (the out-of-scope label) names no intent."""
+    out: dict[str, list[str]] = {}
+    for label in sorted(set(labels)):
+        words = _NAME_SEPARATORS.sub(" ", label).strip()
+        if label != exclude and _WORD.search(words):
+            out[label] = [words]
+    return out
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)

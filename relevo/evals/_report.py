@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 
 from relevo.evals._metrics import LOWER_IS_BETTER, percentile
@@ -72,45 +73,71 @@ def _text(x: float, y: float, s: str, *, anchor: str = "start", size: int = 11, 
 
 def _confusion(config: str, metrics: dict[str, float]) -> str:
     cells = (
-        ("escalated", "expected", metrics.get("escalation_tp", 0)),
-        ("not escalated", "expected", metrics.get("escalation_fn", 0)),
-        ("escalated", "not expected", metrics.get("escalation_fp", 0)),
-        ("not escalated", "not expected", metrics.get("escalation_tn", 0)),
+        metrics.get("escalation_tp", 0),  # expected, escalated
+        metrics.get("escalation_fn", 0),  # expected, not escalated
+        metrics.get("escalation_fp", 0),  # not expected, escalated
+        metrics.get("escalation_tn", 0),  # not expected, not escalated
     )
-    total = max(1.0, sum(c[2] for c in cells))
-    body = [_text(150, 16, f"{config}: actual →", anchor="middle", weight="bold")]
-    body += [_text(100, 36, "escalated", anchor="middle"), _text(200, 36, "not escalated", anchor="middle")]
-    for i, (_, _, value) in enumerate(cells):
+    total = max(1.0, float(sum(cells)))
+    left, top = 120, 44
+    body = [_text(left + 100, 16, f"{config}: what the desk did →", anchor="middle", weight="bold")]
+    body += [
+        _text(left + 50, 36, "escalated", anchor="middle"),
+        _text(left + 150, 36, "not escalated", anchor="middle"),
+    ]
+    for i, value in enumerate(cells):
         col, row = i % 2, i // 2
-        x, y = 50 + col * 100, 44 + row * 70
-        good = (col == 0) == (row == 0)
+        x, y = left + col * 100, top + row * 70
+        good = col == row
         shade = 0.15 + 0.85 * value / total
         colour = f"rgba(61,154,80,{shade:.2f})" if good else f"rgba(181,61,61,{shade:.2f})"
         body.append(f'<rect x="{x}" y="{y}" width="98" height="68" fill="{colour}" stroke="#333"/>')
         body.append(_text(x + 49, y + 40, _fmt(value), anchor="middle", size=16, weight="bold"))
-    body += [_text(45, 82, "expected", anchor="end"), _text(45, 152, "not expected", anchor="end")]
-    return _svg(300, 190, body, f"Escalation confusion matrix — {config} (rows: expected)")
+    body += [
+        _text(left - 6, top + 32, "should escalate", anchor="end"),
+        _text(left - 6, top + 102, "should not", anchor="end"),
+    ]
+    return _svg(left + 210, 190, body, f"Escalation confusion matrix — {config} (rows: expected)")
+
+
+_CHAR_WIDTH = 6.5
+"""Roughly the width of one character of 11 px sans-serif, to size label columns without a browser."""
+
+
+def _label_width(labels: Sequence[str]) -> int:
+    return int(_CHAR_WIDTH * max((len(label) for label in labels), default=0)) + 12
 
 
 def _bars(metrics: dict[str, dict[str, float]], names: Sequence[str], title: str) -> str:
     configs = list(metrics)
+    labels = [name + (" (lower is better)" if name in LOWER_IS_BETTER else "") for name in names]
+    left = _label_width(labels)
     row_h = 14 * len(configs) + 8
     height = 30 + row_h * len(names)
     body: list[str] = []
-    for n, name in enumerate(names):
+    for n, label in enumerate(labels):
         y0 = 24 + n * row_h
-        suffix = " (lower is better)" if name in LOWER_IS_BETTER else ""
-        body.append(_text(215, y0 + 10, name + suffix, anchor="end"))
+        body.append(_text(left - 5, y0 + 10, label, anchor="end"))
         for i, config in enumerate(configs):
-            value = metrics[config].get(name, 0.0)
+            value = metrics[config].get(names[n], 0.0)
             width = 420 * max(0.0, min(1.0, value))
             y = y0 + i * 14
-            body.append(f'<rect x="220" y="{y}" width="{width:.1f}" height="12" fill="{_COLOURS[i % 6]}"/>')
-            body.append(_text(225 + width, y + 10, _fmt(value), size=10))
+            body.append(f'<rect x="{left}" y="{y}" width="{width:.1f}" height="12" fill="{_COLOURS[i % 6]}"/>')
+            body.append(_text(left + 5 + width, y + 10, _fmt(value), size=10))
+    body += _legend(configs, left, 4)
+    return _svg(left + 480, height, body, title)
+
+
+def _legend(configs: Sequence[str], x: float, y: float) -> list[str]:
+    out: list[str] = []
     for i, config in enumerate(configs):
-        body.append(f'<rect x="{220 + i * 130}" y="4" width="10" height="10" fill="{_COLOURS[i % 6]}"/>')
-        body.append(_text(234 + i * 130, 13, config, size=11))
-    return _svg(720, height, body, title)
+        out.append(f'<rect x="{x:.1f}" y="{y}" width="10" height="10" fill="{_COLOURS[i % 6]}"/>')
+        out.append(_text(x + 14, y + 9, config, size=11))
+        x += 30 + _CHAR_WIDTH * len(config)
+    return out
+
+
+_LOG_FLOOR_MS = 0.01
 
 
 def _latency(records: Sequence[ConversationRecord], configs: Sequence[str]) -> str:
@@ -125,18 +152,29 @@ def _latency(records: Sequence[ConversationRecord], configs: Sequence[str]) -> s
             for t in r.turns
             if node == "turn" or node in t.node_ms
         ]
-    top = max([percentile(v, 0.99) for v in values.values() if v] + [1.0])
-    body: list[str] = [_text(220, 14, f"ms (0 … {top:.0f}); box p25–p75, tick p50, whisker p5–p95", size=10)]
+    # Nodes take from hundredths of a millisecond (a rule check) to hundreds (a model call): a log axis.
+    top = max([max(v) for v in values.values() if v] + [1.0])
+    decades = range(math.floor(math.log10(_LOG_FLOOR_MS)), math.ceil(math.log10(top)) + 1)
+    low, high = 10.0 ** decades[0], 10.0 ** decades[-1]
+    labels = [f"{node} · {config}" for node, config in rows]
+    left, plot_w = _label_width(labels), 460.0
+
+    def x(ms: float) -> float:
+        span = math.log10(high) - math.log10(low)
+        return left + plot_w * (math.log10(max(ms, low)) - math.log10(low)) / span
+
+    axis_y = 28 + 20 * len(rows)
+    body: list[str] = [_text(left, 12, "box p25–p75, tick p50, whisker p5–p95; milliseconds, log scale", size=10)]
+    for decade in decades:
+        ms = 10.0**decade
+        body.append(f'<line x1="{x(ms):.1f}" y1="20" x2="{x(ms):.1f}" y2="{axis_y}" stroke="#ddd"/>')
+        body.append(_text(x(ms), axis_y + 12, f"{ms:g}", anchor="middle", size=9))
     for n, (node, config) in enumerate(rows):
         y = 24 + n * 20
         v = values[(node, config)]
-        body.append(_text(215, y + 11, f"{node} · {config}", anchor="end"))
+        body.append(_text(left - 5, y + 11, labels[n], anchor="end"))
         if not v:
             continue
-
-        def x(ms: float) -> float:
-            return 220 + 460 * min(1.0, ms / top)
-
         p5, p25, p50, p75, p95 = (percentile(v, q) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
         colour = _COLOURS[configs.index(config) % 6]
         body.append(f'<line x1="{x(p5):.1f}" y1="{y + 7}" x2="{x(p95):.1f}" y2="{y + 7}" stroke="{colour}"/>')
@@ -147,24 +185,31 @@ def _latency(records: Sequence[ConversationRecord], configs: Sequence[str]) -> s
         body.append(
             f'<line x1="{x(p50):.1f}" y1="{y}" x2="{x(p50):.1f}" y2="{y + 14}" stroke="#000" stroke-width="2"/>'
         )
-        body.append(_text(x(p95) + 4, y + 11, f"p50 {p50:.1f} · p95 {p95:.1f}", size=9))
-    return _svg(820, 34 + 20 * len(rows), body, "Latency per node (agent time inside each node, and whole turn)")
+        body.append(_text(x(p95) + 4, y + 11, f"p50 {p50:.2f} · p95 {p95:.2f}", size=9))
+    return _svg(
+        int(left + plot_w + 130), axis_y + 20, body, "Latency per node (agent time inside each node, and whole turn)"
+    )
 
 
 def _cost(records: Sequence[ConversationRecord], configs: Sequence[str]) -> str:
     body: list[str] = []
-    top = max([r.cost_usd for r in records] + [0.0])
+    means = {
+        config: (
+            sum(r.cost_usd for r in records if r.config == config) / max(1, sum(r.config == config for r in records)),
+            sum(r.tokens for r in records if r.config == config) / max(1, sum(r.config == config for r in records)),
+        )
+        for config in configs
+    }
+    top = max([cost for cost, _ in means.values()] + [0.0])
+    left = _label_width(configs)
     for i, config in enumerate(configs):
-        costs = [r.cost_usd for r in records if r.config == config]
-        tokens = [r.tokens for r in records if r.config == config]
+        mean, mean_tokens = means[config]
         y = 20 + i * 26
-        mean = sum(costs) / len(costs) if costs else 0.0
         width = 400 * (mean / top) if top > 0 else 0.0
-        body.append(_text(215, y + 12, config, anchor="end"))
-        body.append(f'<rect x="220" y="{y}" width="{max(width, 1):.1f}" height="16" fill="{_COLOURS[i % 6]}"/>')
-        mean_tokens = sum(tokens) / len(tokens) if tokens else 0.0
-        body.append(_text(226 + width, y + 12, f"${mean:.5f} / conversation, {mean_tokens:.0f} tokens", size=10))
-    return _svg(720, 30 + 26 * len(configs), body, "Cost per conversation (the offline engine costs nothing)")
+        body.append(_text(left - 5, y + 12, config, anchor="end"))
+        body.append(f'<rect x="{left}" y="{y}" width="{max(width, 1):.1f}" height="16" fill="{_COLOURS[i % 6]}"/>')
+        body.append(_text(left + 6 + width, y + 12, f"${mean:.5f} / conversation, {mean_tokens:.0f} tokens", size=10))
+    return _svg(left + 640, 30 + 26 * len(configs), body, "Cost per conversation (the offline engine costs nothing)")
 
 
 def html_report(

@@ -110,7 +110,10 @@ def run_eval(
         if output is None:
             raise BadInputError("--resume needs --output (the results file to continue)")
         wanted = {job.key for job in jobs}
-        done = [r for r in _read_results(output) if r.key in wanted]
+        kept = _read_results(output)
+        done = [r for r in kept if r.key in wanted]
+        # Rewrite what was read: a line cut short by the interruption must not run into the next one.
+        output.write_text("".join(r.model_dump_json() + "\n" for r in kept), encoding="utf-8")
     elif output is not None and output.exists():
         output.unlink()
     finished = {r.key for r in done}

@@ -13,7 +13,8 @@ import time
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +40,12 @@ from relevo.contracts import (
     HandoffPacket,
     Signals,
 )
+from relevo.demo import DemoStore
 from relevo.evals._records import ConversationRecord, ModelCallUsage, TurnRecord
 from relevo.evals._scenario import Scenario, ScriptedTurn
 from relevo.evals._simulator import CustomerSimulator
 from relevo.models import CallLedger
-from relevo.orchestrator import DeskBuilder, SupportAgents, SupportDesk, TurnResult
+from relevo.orchestrator import DeskBuilder, SupportAgents, SupportDesk, TurnResult, fixed_clock
 
 __all__ = ["EvalJob", "NodeTimer", "run_job", "timed_desk"]
 
@@ -194,6 +196,7 @@ def run_scenario(desk: SupportDesk, timer: NodeTimer, job: EvalJob) -> Conversat
     while desk.graph.get_state({"configurable": {"thread_id": conv if n == 0 else f"{conv}.{n}"}}).values:
         n += 1
     conv = conv if n == 0 else f"{conv}.{n}"
+    _fresh_world(desk)
     desk.start(customer_id=scenario.setup.customer, channel=scenario.setup.channel, conversation_id=conv)
     state = desk.state(conv)
     failures: list[str] = []
@@ -263,7 +266,38 @@ def run_scenario(desk: SupportDesk, timer: NodeTimer, job: EvalJob) -> Conversat
         state = after
         if sim is not None:
             step = sim.next(state, asked_for)
-    return _conversation(job, state, turns, first_packet, failures, desk, time.perf_counter() - started)
+    record = _conversation(job, state, turns, first_packet, failures, desk, time.perf_counter() - started)
+    _forget_customer(desk, state.customer.id)
+    return record
+
+
+def _fresh_world(desk: SupportDesk) -> None:
+    """Give the next conversation the demo store as its data file says (tickets numbered from the start) and
+    the clock at the store's "today", whatever ran on this desk before.
+
+    Conversations of a run share a desk per worker (one fitted engine), yet each must come out the same
+    whichever worker runs it and whatever ran there first: the same seed gives the same conversations.
+    """
+    store = desk.context.store
+    if isinstance(store, DemoStore):
+        fresh = DemoStore(store.data)
+        clock = fixed_clock(datetime.combine(fresh.today, clock_time(10, 0), tzinfo=UTC))
+        desk.context = dataclasses.replace(desk.context, store=fresh, clock=clock)
+
+
+def _forget_customer(desk: SupportDesk, customer_id: str) -> None:
+    """Erase what the conversation taught the desk's memory about its customer, so that the next scenario with
+    the same customer starts from its own setup (no memories) rather than from the previous conversation.
+
+    Only a memory inside the run's own temporary folder is erased: a configuration pointing at a shared memory
+    server or database keeps what it has (those customers may be real).
+    """
+    memory = desk.memory
+    config = desk.context.config
+    if memory is None or config.memory.server_url or config.storage.database_url:
+        return
+    memory.flush(customer_id, timeout=None)  # the closing turn's write-behind must land before it is erased
+    memory.store.forget(customer_id)
 
 
 def _turn_record(

@@ -59,3 +59,51 @@ def test_intents_on_a_banking77_subset(tmp_path: Path, capsys: pytest.CaptureFix
     assert out["n_test"] == 12 and out["shots"] == 2
     assert 0.5 <= out["accuracy"] <= 1.0 and 0.0 <= out["macro_f1"] <= 1.0
     assert {"oos_recall", "oos_precision"} <= set(out)
+    assert 0.0 <= out["loo_accuracy"] <= 1.0 and isinstance(out["label_names_taught"], bool)
+
+
+def test_label_names_in_words_skip_codes_and_the_out_of_scope_label() -> None:
+    from relevo.evals._datasets import label_names
+
+    names = label_names(["card_arrival", "TopUp-failed", "L17", "123", "oos", "card_arrival"], exclude="oos")
+
+    assert names == {"TopUp-failed": ["TopUp failed"], "card_arrival": ["card arrival"]}
+
+
+def _write(path: Path, rows: dict[str, list[str]]) -> Path:
+    lines = ["text,label", *(f"{text},{label}" for label, texts in rows.items() for text in texts)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_label_names_are_taught_when_leave_one_out_improves(tmp_path: Path) -> None:
+    from relevo.evals import evaluate_intent_dataset
+
+    # One example per label: held out, it leaves its label nothing to learn from, unless the name is taught.
+    train = _write(
+        tmp_path / "train.csv",
+        {"refund": ["I want my money back"], "track_order": ["where is my parcel"], "cancel_order": ["stop it"]},
+    )
+    test = _write(tmp_path / "test.csv", {"refund": ["please refund me"], "track_order": ["track my order"]})
+
+    result = evaluate_intent_dataset(train, test)
+
+    assert result.label_names_taught and result.loo_accuracy > 0.5
+
+
+def test_label_names_are_not_taught_without_a_gain(tmp_path: Path) -> None:
+    from relevo.evals import evaluate_intent_dataset
+
+    rows = {
+        "refund": ["I want my money back", "please refund me", "refund my order"],
+        "track_order": ["where is my parcel", "track my order", "has my package shipped"],
+    }
+    test = _write(tmp_path / "test.csv", {"refund": ["give me a refund"], "track_order": ["when does it arrive"]})
+    coded = {f"L{i}": texts for i, texts in enumerate(rows.values())}
+
+    named = evaluate_intent_dataset(_write(tmp_path / "train.csv", rows), test)
+    codes = evaluate_intent_dataset(_write(tmp_path / "coded.csv", coded), _write(tmp_path / "t2.csv", {"L0": ["x"]}))
+
+    # Both fits score 1.0 by leave-one-out: no gain, so the names are not taught; codes have no name at all.
+    assert named.loo_accuracy == 1.0 and not named.label_names_taught
+    assert codes.loo_accuracy == 1.0 and not codes.label_names_taught

@@ -249,16 +249,21 @@ class _TypoFixer:
             return None
         return self._keyword(token) or self._unglued(token)
 
-    def _unglued(self, token: str) -> str | None:
-        """``token`` split in two when it is a keyword run into a short word or another keyword ("tosomebody",
-        "cantalk", "contactsomneone"); each half may carry a typo of its own."""
+    def _unglued(self, token: str, depth: int = 0) -> str | None:
+        """``token`` split in two or three when it is a keyword run into a short word, an expletive or another
+        keyword ("tosomebody", "cantalk", "abloodyperson", "tocontactsomeone"); each keyword may carry a typo
+        of its own."""
         if len(token) < _MIN_GLUED_TOKEN:
             return None
         for cut in range(1, len(token)):
             left, right = token[:cut], token[cut:]
             left_word = left if left in _GLUE_WORDS else self._keyword(left)
+            if left_word is None:
+                continue
             right_word = right if right in _GLUE_WORDS else self._keyword(right)
-            if left_word is None or right_word is None:
+            if right_word is None and depth + 1 < _MAX_GLUED_PIECES - 1:
+                right_word = self._unglued(right, depth + 1)
+            if right_word is None:
                 continue
             return f"{left_word} {right_word}"
         return None
@@ -301,8 +306,13 @@ _MIN_TYPO_TOKEN = 3
 _MIN_GLUED_TOKEN = 4
 _MAX_TYPO_TOKEN = 32
 """Longer tokens are no keyword, nor two glued together; checking them would only cost time."""
+_MAX_GLUED_PIECES = 3
 _GLUE_WORDS = frozenset(
     {"with", "to", "an", "me", "a", "u", "i", "can", "could", "help", "assistance", "want", "wanna", "need", "please"}
+    # Articles and the expletives customers put before the person they want ("a bloodyperson",
+    # "afucking assistant", "speak to angoddamn operator").
+    | {"the", "some", "any", "your", "this"}
+    | {"bloody", "damn", "fucking", "fuckin", "freaking", "freakin", "goddamn", "effing", "stupid", "frigging"}
 )
 """Words customers run into a keyword ("tosomebody", "cantalk", "assistancetalking")."""
 _MIN_FREE_EDIT_WORD = 5

@@ -157,7 +157,9 @@ def test_negative_hyperparameters_are_a_configuration_error(embedder: E5Embedder
 
 
 def test_ngram_features_are_normalised_and_deterministic() -> None:
-    features, rows = _classifier._TextFeatures.fit(["top up failed", "top up pending", "card declined"])
+    features, rows = _classifier._TextFeatures.fit(  # pyright: ignore[reportPrivateUsage]
+        ["top up failed", "top up pending", "card declined"]
+    )
 
     again = features.transform(["top up failed", "unseen words"])
 
@@ -188,3 +190,45 @@ def test_banking77_training_texts_leave_one_out(embedder: E5Embedder) -> None:
     classifier = IntentClassifier.fit(embedder, texts, labels, persist_embeddings=False)
 
     assert classifier.training_accuracy_loo >= 0.6
+
+
+def test_whitening_is_the_inverse_root_of_the_shrunk_within_label_covariance() -> None:
+    rng = np.random.default_rng(1)
+    centred = rng.normal(size=(30, 5))
+    y = np.repeat(np.arange(3), 10)
+
+    whitening = _classifier._within_class_whitening(centred, y, 0.4)  # pyright: ignore[reportPrivateUsage]
+
+    means = np.stack([centred[y == k].mean(axis=0) for k in range(3)])
+    residuals = centred - means[y]
+    within = residuals.T @ residuals / len(y)
+    shrunk = 0.6 * within + 0.4 * np.trace(within) / 5 * np.eye(5)
+    np.testing.assert_allclose(whitening @ shrunk @ whitening, np.eye(5), atol=1e-9)
+    plain = _classifier._within_class_whitening(centred, y, 1.0)  # pyright: ignore[reportPrivateUsage]
+    np.testing.assert_allclose(plain / plain[0, 0], np.eye(5), atol=1e-9)
+
+
+@pytest.mark.parametrize("shrinkage", [0.0, -0.5, 1.5])
+def test_shrinkage_outside_its_range_is_a_configuration_error(embedder: E5Embedder, shrinkage: float) -> None:
+    texts, labels = _pairs()
+
+    with pytest.raises(ConfigurationError, match=r"shrinkage must be in \(0, 1\]"):
+        IntentClassifier.fit(embedder, texts, labels, persist_embeddings=False, shrinkage=shrinkage)
+
+
+def test_descriptions_do_not_become_anchors(embedder: E5Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Anchors are drawn from the labelled texts, so teaching descriptions cannot redraw them.
+    texts, labels = _pairs()
+    monkeypatch.setattr(_classifier, "_MAX_ANCHORS", 12)
+    descriptions = {label: [f"{label.replace('_', ' ')} request"] for label in _EXAMPLES}
+
+    classifier = IntentClassifier.fit(embedder, texts, labels, persist_embeddings=False, descriptions=descriptions)
+
+    fit = classifier._fit  # pyright: ignore[reportPrivateUsage]
+    labelled = _classifier._centred(  # pyright: ignore[reportPrivateUsage]
+        embedder.embed(texts),
+        classifier._mean,  # pyright: ignore[reportPrivateUsage]
+        classifier._whitening,  # pyright: ignore[reportPrivateUsage]
+    )
+    assert fit.anchors.shape[0] == 12
+    np.testing.assert_allclose((fit.anchors @ labelled.T).max(axis=1), 1.0, atol=1e-9)

@@ -116,6 +116,44 @@ class TestHumanRequest:
     @pytest.mark.parametrize(
         "text",
         [
+            "i need to speak with afucking agent",  # an expletive run into its neighbours
+            "let me talk to a goddamnhuman",
+            "how do i contact a damnoperator",
+            "can i chat with thebloody manager",
+            "i want to chat t an agent",  # "to" clipped, doubled, swapped or one key off
+            "can i talk tto someone",
+            "please let me speak ot a person",
+            "i need to talk tk a representative",
+            "i need to talk with n agent",  # "an" one key off or doubled
+            "i wanna chat with aan operator",
+            "can i speak with sn advisor",
+            "I watn a live agent",  # "want" and "need" mistyped
+            "i nede a human agent",
+            "wannatalktosomeone",  # three words run together
+        ],
+    )
+    def test_tolerates_the_slips_of_bitext_style_noise(self, text: str) -> None:
+        # Noise classes found by scripts/stress_human_request.py on the Bitext *training* split.
+        assert detect_human_request(text, "en") is not None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "where do i see what hours i can call customer assistane",  # assistance, not an assistant
+            "what number do i call for customer assistence",
+            "I need urgent help, my card was charged twice",  # "u" + "rgent" is not "u agent"
+            "is there a bloody phone number for customer service",
+            "which hours can i call the damn customer support line",
+            "I need a receipt, the agent never gave me one",
+            "can you send it to someone else at my address",
+        ],
+    )
+    def test_contact_details_and_near_misses_stay_negative(self, text: str) -> None:
+        assert detect_human_request(text, "en") is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
             "I was walking with someone",
             "the parcel arrived, all to plan",
             "that's unreal",
