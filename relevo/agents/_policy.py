@@ -19,6 +19,7 @@ from relevo.contracts import (
     EscalationDecision,
     EscalationReason,
     Signals,
+    SystemEvent,
     ToolCallRecord,
 )
 
@@ -47,6 +48,15 @@ class PolicyView:
     earlier_ai_replies: Sequence[str] = field(default_factory=tuple[str, ...])
     model_error: str = ""
     """Resolution stage: the resolver's model failed (budget or providers)."""
+
+
+def _human_saw_it_fail(state: ConversationState, tool: str) -> bool:
+    """A human already handled a handoff for this tool's failure and handed the conversation back: handing it
+    over again for the same broken tool would only bounce the customer between the AI and the desk."""
+    handed_back = any(isinstance(m, SystemEvent) and m.event == "hand_back" for m in state.messages)
+    return handed_back and any(
+        r.code == "tool_failure" and f"{tool} (" in r.evidence for d in state.escalations for r in d.reasons
+    )
 
 
 @dataclass(frozen=True)
@@ -259,7 +269,7 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
     if config.tool_failure.enabled:
 
         def tool_failure(v: PolicyView) -> str | None:
-            failed = [c for c in v.tool_calls if c.status == "failed"]
+            failed = [c for c in v.tool_calls if c.status == "failed" and not _human_saw_it_fail(v.state, c.tool)]
             if failed:
                 return "; ".join(f"{c.tool} ({c.id}) failed: {c.error}" for c in failed)
             return None

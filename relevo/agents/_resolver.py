@@ -115,7 +115,12 @@ class _Run:
     # -- entry -------------------------------------------------------------------------------------
     def handle(self) -> None:
         intent = self.signals.intent
-        if self.state.pending_offer is not None and intent in ("affirm", "deny"):
+        resumed = self._resumed_order_intent()
+        if resumed is not None:
+            # The customer answered our request to prove who they are: carry on with what they asked before,
+            # whatever the email message looks like on its own ("My email is ..." reads as account help).
+            self._order_intent(resumed)
+        elif self.state.pending_offer is not None and intent in ("affirm", "deny"):
             self._answer_offer(accepted=intent == "affirm")
         elif intent == "greeting":
             self._greet()
@@ -136,9 +141,22 @@ class _Run:
 
     def finish(self) -> Resolution:
         self.out.reply = " ".join(p.strip() for p in self.parts if p.strip())
+        self.out.grounding = list(dict.fromkeys(self.out.grounding))
         return self.out
 
     # -- small helpers -------------------------------------------------------------------------------
+    def _resumed_order_intent(self) -> str | None:
+        """The order question a guest asked before we asked for their email, when this message brings it."""
+        if not self.state.customer.is_guest or self._known("verified_customer_id"):
+            return None
+        earlier = [a for a in self.state.attempts if a.message_id != self.turn.message.id]
+        if not earlier or (earlier[-1].action, earlier[-1].target) != ("clarify", "identity"):
+            return None
+        if not _EMAIL.search(self.turn.reveal(self.turn.message.text)):
+            return None
+        asked = [s.intent for s in self.state.signals if s.message_id != self.turn.message.id]
+        return next((i for i in reversed(asked) if i in _ORDER_INTENTS), "order_status")
+
     def _min_confidence(self) -> float:
         return 0.0 if self.signals.intent in _ORDER_INTENTS and self._mentioned_order() else 0.25
 
@@ -214,6 +232,9 @@ class _Run:
         order_id = mentioned or self._known("order_id")
         customer = self.state.customer
         if customer.is_guest and not self._verify_guest():
+            if mentioned:
+                # What the customer said, kept so they need not repeat it once they have proved who they are.
+                self._fact("order_id", mentioned, self.turn.message.id, confidence=0.9)
             if intent in _NEEDS_ORDER or mentioned:
                 self._say("guest_verify", "clarify", "identity", "answered")
             return None
@@ -222,6 +243,7 @@ class _Run:
         record, result = self.box.call("lookup_order", {"order_id": order_id})
         if not result.ok:
             self._say("order_not_found", "tool_call", "lookup_order", "not_found", order_id=order_id)
+            self.out.grounding.append(record.id)  # "not found" is what the tool said, not a guess
             return None
         source = self.turn.message.id if mentioned else record.id
         self._fact("order_id", order_id, source)
@@ -259,6 +281,7 @@ class _Run:
         if candidates:
             listing = ", ".join(f"{o['id']} ({word(str(o.get('status', '')), self.lang)})" for o in candidates[:5])
             self._say("ask_order_choice", "clarify", "order_id", "answered", orders=listing)
+            self.out.grounding.append(record.id)
         else:
             self._say("ask_order_id", "clarify", "order_id", "answered")
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from relevo.contracts import ToolCallRecord
 from relevo.tools import ToolContext, ToolRegistry, ToolResult
@@ -16,10 +16,15 @@ _Arg = str | int | float | bool | None
 class Toolbox:
     """A registry bound to one turn's context; ``calls`` lists what ran, in order."""
 
-    def __init__(self, registry: ToolRegistry, context: ToolContext) -> None:
+    def __init__(
+        self, registry: ToolRegistry, context: ToolContext, *, redact: Callable[[str], str] | None = None
+    ) -> None:
+        """``redact`` turns personal data in recorded arguments back into the conversation's vault tokens: a
+        tool may be called with a revealed value (a guest's email), the record that is stored never holds it."""
         self.registry = registry
         self.context = context
         self.calls: list[ToolCallRecord] = []
+        self._redact = redact
 
     def call(self, name: str, arguments: Mapping[str, _Arg]) -> tuple[ToolCallRecord, ToolResult]:
         """Run tool ``name``; failures come back as a result with ``ok=False``, never as an exception."""
@@ -28,10 +33,16 @@ class Toolbox:
         record = ToolCallRecord(
             id=self.context.new_id("call"),
             tool=name,
-            arguments=dict(arguments),
+            arguments=self._recorded(arguments),
             status=status,
             result=json.dumps(result.data, ensure_ascii=False, default=str, sort_keys=True),
             error=result.error,
         )
         self.calls.append(record)
         return record, result
+
+    def _recorded(self, arguments: Mapping[str, _Arg]) -> dict[str, _Arg]:
+        redact = self._redact
+        if redact is None:
+            return dict(arguments)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in arguments.items()}

@@ -165,10 +165,12 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             customer_id=None if state.customer.is_guest else state.customer.id,
             granted_so_far=_granted(state),
         )
-        toolbox = Toolbox(ctx.tools, tool_context)
         reveal: Callable[[str], str] = _as_is
+        redact: Callable[[str], str] = _redacted
         if ctx.memory is not None:
             reveal = functools.partial(ctx.memory.reveal, state.conversation_id)
+            redact = functools.partial(ctx.memory.redact, state.conversation_id)
+        toolbox = Toolbox(ctx.tools, tool_context, redact=redact)
         calls = _ledger(state, ctx)
         turn = ResolverTurn(state=state, message=message, signals=signals, toolbox=toolbox, reveal=reveal, calls=calls)
         resolution = resolver.resolve(turn)
@@ -222,6 +224,10 @@ def _ledger(state: ConversationState, ctx: RunContext) -> CallLedger:
 
 def _as_is(text: str) -> str:
     return text
+
+
+def _redacted(text: str) -> str:
+    return redact_pii(text).text
 
 
 def _granted(state: ConversationState) -> float:

@@ -14,6 +14,7 @@ from relevo.contracts import (
     CustomerMessage,
     CustomerRef,
     Signals,
+    SystemEvent,
     ToolCallRecord,
 )
 
@@ -147,6 +148,25 @@ def test_tool_failure_only_for_broken_tools(policy: EscalationPolicy) -> None:
     decision = policy.evaluate(view([signals()], tool_calls=[broken, refused]), "resolution")
     assert decision.codes == ["tool_failure"]
     assert "track_shipment (call-1) failed: timeout" in decision.reasons[0].evidence
+
+
+def test_a_tool_a_human_already_saw_fail_does_not_bounce_the_customer_back(policy: EscalationPolicy) -> None:
+    broken = ToolCallRecord(
+        id="call-9", tool="track_shipment", arguments={}, status="failed", result="{}", error="down"
+    )
+    earlier = policy.evaluate(view([signals()], tool_calls=[broken.model_copy(update={"id": "call-1"})]), "resolution")
+    before = state()
+    handled = before.model_copy(
+        update={
+            "escalations": [earlier],
+            "messages": [*before.messages, SystemEvent(id="ev-1", at=AT, text="checked by phone", event="hand_back")],
+        }
+    )
+    assert codes(policy, view([signals()], state=handled, tool_calls=[broken]), "resolution") == []
+    other = broken.model_copy(update={"tool": "lookup_order"})
+    assert codes(policy, view([signals()], state=handled, tool_calls=[other]), "resolution") == ["tool_failure"]
+    not_back = before.model_copy(update={"escalations": [earlier]})  # no hand-back: the rule still fires
+    assert codes(policy, view([signals()], state=not_back, tool_calls=[broken]), "resolution") == ["tool_failure"]
 
 
 def test_thresholds_come_from_config() -> None:

@@ -149,6 +149,28 @@ def test_unknown_customer_is_a_guest(desk: SupportDesk) -> None:
     assert "Lisbon" not in turn.reply
 
 
+def test_a_guest_who_sends_their_email_gets_the_order_they_asked_about(desk: SupportDesk) -> None:
+    conv = desk.start()
+    asked = desk.send(conv, "Where is my order ORD-1055?")
+    assert asked.reply is not None and "email" in asked.reply
+    proved = desk.send(conv, "My email is lucia.hernandez@example.com")
+    # the email message alone reads like account help; it is the answer to our question, and the order number
+    # from the first message is not asked for again
+    assert proved.reply is not None and "ORD-1055" in proved.reply and "password" not in proved.reply.lower()
+    state = desk.state(conv)
+    assert [t.tool for t in state.tool_calls][:2] == ["lookup_customer", "lookup_order"]
+    assert all("lucia" not in str(t.arguments) for t in state.tool_calls), "tool records keep vault tokens"
+    ai = [m for m in proved.messages if isinstance(m, AIMessage)]
+    assert ai and ai[-1].grounding, "the answer names the tool calls it rests on"
+
+
+def test_a_wrong_email_unlocks_nothing(desk: SupportDesk) -> None:
+    conv = desk.start()
+    desk.send(conv, "Where is my order ORD-1055?")
+    turn = desk.send(conv, "My email is someone.else@example.com")
+    assert turn.reply is not None and "ORD-1055" not in turn.reply and "Kettle" not in turn.reply
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -179,6 +201,8 @@ def test_unknown_order_is_never_invented(desk: SupportDesk) -> None:
     assert "ORD-9999" in turn.reply
     assert "couldn't find" in turn.reply
     assert desk.state(conv).fact("order_id") is None
+    ai = [m for m in turn.messages if isinstance(m, AIMessage)]
+    assert ai[-1].grounding == [desk.state(conv).tool_calls[-1].id], "grounded in the lookup that found nothing"
 
 
 def test_other_customers_orders_are_not_shown(desk: SupportDesk) -> None:
