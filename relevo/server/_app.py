@@ -65,7 +65,7 @@ __all__ = ["create_app"]
 _STATIC = Path(__file__).parent / "static"
 _CUSTOMER_TOKEN_TTL = timedelta(days=30)
 _PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
