@@ -25,6 +25,8 @@ class CustomerMessage(_MessageBase):
     channel: Channel = "web"
     language: str = "und"
     received_while: Literal["ai_active", "pending_human", "human_active", "closed"] = "ai_active"
+    external_id: str | None = None
+    """The channel's own id of the message, when it came through a channel that has one."""
 
 
 class AIMessage(_MessageBase):

@@ -13,6 +13,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from relevo._errors import BadInputError, ModeError, UnknownConversationError
 from relevo.contracts import (
     ConversationState,
+    CustomerMessage,
     CustomerRef,
     CustomerTurn,
     Event,
@@ -106,15 +107,30 @@ class SupportDesk:
             raise UnknownConversationError(conversation_id)
         return ConversationState.model_validate(values)
 
-    def send(self, conversation_id: str, text: str | bytes, *, channel: Channel | None = None) -> TurnResult:
-        """The customer writes ``text``. Returns the AI's reply, or none while a human owns the conversation."""
+    def send(
+        self,
+        conversation_id: str,
+        text: str | bytes,
+        *,
+        channel: Channel | None = None,
+        external_id: str | None = None,
+    ) -> TurnResult:
+        """The customer writes ``text``. Returns the AI's reply, or none while a human owns the conversation.
+
+        ``external_id`` is the channel's id of the message; it is stored with the message, so
+        :meth:`has_message` can tell a redelivery from a new message even after a crash."""
         before = self.state(conversation_id)
         raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
         # Redact before the text becomes graph input: the input is checkpointed too.
         memory = self.context.memory
         raw = memory.redact(conversation_id, raw) if memory is not None else redact_pii(raw).text
-        event = CustomerTurn(text=raw, channel=channel or before.channel)
+        event = CustomerTurn(text=raw, channel=channel or before.channel, external_id=external_id)
         return self._run(conversation_id, event, raw, before)
+
+    def has_message(self, conversation_id: str, external_id: str) -> bool:
+        """Whether the conversation already holds the customer message with this channel id."""
+        state = self.state(conversation_id)
+        return any(isinstance(m, CustomerMessage) and m.external_id == external_id for m in state.messages)
 
     # -- the human side -------------------------------------------------------------------------------
     def takeover(self, conversation_id: str, agent: str) -> TurnResult:

@@ -100,6 +100,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         channel=event.channel,
         language=language,
         received_while=state.mode,
+        external_id=event.external_id,
     )
     update: Update = {"messages": [], "language": language}
     if state.mode == "closed":

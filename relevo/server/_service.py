@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from relevo._errors import BadInputError, ModeError, RelevoError, UnknownConversationError
 from relevo.channels import ChannelError, Outbound
-from relevo.contracts import AIMessage, Channel, ConversationState, HumanAgentMessage, Message
+from relevo.contracts import AIMessage, Channel, ConversationState, CustomerMessage, HumanAgentMessage, Message
 from relevo.orchestrator import SupportDesk, TurnResult
 from relevo.server._agents import AgentAccount, AgentDirectory
 from relevo.server._board import Kpis, choose_agent, compute_kpis, next_row, queue_for
@@ -199,7 +199,14 @@ class ServeService:
             conversation_id = self._conversation_for(message)
             with self.store.conversation_lock(conversation_id):
                 done = self.store.board(conversation_id)
-                if done is not None and done.last_inbound_id == message.message_id:
+                answered = done is not None and done.last_inbound_id == message.message_id
+                if not answered and self.desk.has_message(conversation_id, message.message_id):
+                    # The turn was checkpointed but its worker died before the board said so, so before the
+                    # reply went out (the board is written first): send that reply now, never run the turn again.
+                    answered = True
+                    done = self._update_board(conversation_id, message.handle, inbound_id=message.message_id)
+                    self._deliver(done, _replies_to(self.desk.state(conversation_id).messages, message.message_id))
+                if answered and done is not None:
                     # A worker ran this turn and died before completing the message: never answer twice.
                     _log.warning(
                         "message %s already answered in %s; completing it", message.message_id, done.conversation_id
@@ -207,7 +214,9 @@ class ServeService:
                     self.store.complete(claim, [message.message_id])
                     return
                 started = time.perf_counter()
-                result = self.desk.send(conversation_id, message.text, channel=message.channel)
+                result = self.desk.send(
+                    conversation_id, message.text, channel=message.channel, external_id=message.message_id
+                )
                 row = self._update_board(
                     conversation_id,
                     message.handle,
@@ -428,3 +437,18 @@ class ServeService:
     def now(self) -> datetime:
         """The service's clock."""
         return self._clock()
+
+
+def _replies_to(messages: Sequence[Message], external_id: str) -> list[Message]:
+    """What followed the customer message with this channel id, up to the customer's next message."""
+    start = next(
+        (i for i, m in enumerate(messages) if isinstance(m, CustomerMessage) and m.external_id == external_id), None
+    )
+    if start is None:
+        return []
+    out: list[Message] = []
+    for m in messages[start + 1 :]:
+        if isinstance(m, CustomerMessage):
+            break
+        out.append(m)
+    return out

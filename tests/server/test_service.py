@@ -14,7 +14,7 @@ from serve_harness import Completions
 
 from relevo.contracts import AIMessage, Channel, CustomerMessage, HumanAgentMessage
 from relevo.orchestrator import TurnResult
-from relevo.server import Inbound, ServerRuntime, ServeService
+from relevo.server import BoardRow, Inbound, ServerRuntime, ServeService
 from relevo.server._sqlite_store import SqliteServeStore
 
 
@@ -33,14 +33,16 @@ def _record_turns(runtime: ServerRuntime, monkeypatch: pytest.MonkeyPatch, befor
     guard = threading.Lock()
     original = runtime.desk.send
 
-    def send(conversation_id: str, text: str | bytes, *, channel: Channel | None = None) -> TurnResult:
+    def send(
+        conversation_id: str, text: str | bytes, *, channel: Channel | None = None, external_id: str | None = None
+    ) -> TurnResult:
         with guard:
             turns.running += 1
             turns.overlapped |= turns.running > 1
         start = time.monotonic()
         try:
             before(str(text))
-            result = original(conversation_id, text, channel=channel)
+            result = original(conversation_id, text, channel=channel, external_id=external_id)
             turns.results.append(result)
             return result
         finally:
@@ -185,6 +187,36 @@ def test_a_worker_that_dies_after_the_turn_does_not_make_the_customer_hear_it_tw
     assert conversation is not None
     assert [kind for kind, _ in _customer_and_replies(runtime, conversation)] == ["customer", "reply"]
     assert len(sent) == 1  # the retry saw the turn had run and did not answer again
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the death is the test
+def test_a_worker_that_dies_between_the_checkpoint_and_the_board_sends_the_reply_once_without_rerunning(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    turns = _record_turns(runtime, monkeypatch, lambda text: None)
+    sender = RecordingSender()
+    service = service_for(workers=2, lease=timedelta(seconds=1), senders=lambda channel, handle: sender)
+    original = service._update_board  # pyright: ignore[reportPrivateUsage]
+    deaths: list[str] = []
+
+    def dies_once(*args: Any, **kwargs: Any) -> BoardRow:
+        if kwargs.get("inbound_id") and not deaths:
+            deaths.append(str(kwargs["inbound_id"]))
+            raise SystemExit("the worker dies after the turn was checkpointed")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(service, "_update_board", dies_once)
+    service.start()
+    service.accept(_inbound("hello", "wamid.ckpt"))
+    assert done.wait(1) == ["wamid.ckpt"]
+    assert deaths == ["wamid.ckpt"]
+    assert [text for text, _, _ in turns.runs] == ["hello"], "the turn ran once"
+    assert len(sender.sent) == 1, "the reply the dead worker never sent went out once, on the retry"
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    assert runtime.store.board(conversation).last_inbound_id == "wamid.ckpt"  # type: ignore[union-attr]
 
 
 def test_a_failing_turn_is_retried_then_given_up_without_blocking_the_address(
