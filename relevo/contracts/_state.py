@@ -22,7 +22,8 @@ class CustomerTurn(BaseModel):
 
     kind: Literal["customer"] = "customer"
     text: str
-    channel: Channel = "web"
+    channel: Channel | None = None
+    """The channel it came through; None: the conversation's channel."""
     external_id: str | None = None
     """The channel's id of the message (a WhatsApp wamid, a Twilio MessageSid), kept with the conversation so a
     redelivery after a crash can be recognised as already answered."""

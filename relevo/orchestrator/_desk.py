@@ -118,14 +118,19 @@ class SupportDesk:
         """The customer writes ``text``. Returns the AI's reply, or none while a human owns the conversation.
 
         ``external_id`` is the channel's id of the message; it is stored with the message, so
-        :meth:`has_message` can tell a redelivery from a new message even after a crash."""
-        before = self.state(conversation_id)
+        :meth:`has_message` can tell a redelivery from a new message even after a crash.
+
+        Raises:
+            UnknownConversationError: no such conversation in this storage.
+        """
+        if not self._exists(conversation_id):
+            raise UnknownConversationError(conversation_id)
         raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
         # Redact before the text becomes graph input: the input is checkpointed too.
         memory = self.context.memory
         raw = memory.redact(conversation_id, raw) if memory is not None else redact_pii(raw).text
-        event = CustomerTurn(text=raw, channel=channel or before.channel, external_id=external_id)
-        return self._run(conversation_id, event, raw, before)
+        event = CustomerTurn(text=raw, channel=channel, external_id=external_id)
+        return self._run(conversation_id, event, raw)
 
     def has_message(self, conversation_id: str, external_id: str) -> bool:
         """Whether the conversation already holds the customer message with this channel id."""
@@ -175,12 +180,29 @@ class SupportDesk:
         self.close()
 
     # -- internals ------------------------------------------------------------------------------------
-    def _run(self, conversation_id: str, event: Event, text: str, before: ConversationState) -> TurnResult:
+    def _run(
+        self, conversation_id: str, event: Event, text: str, before: ConversationState | None = None
+    ) -> TurnResult:
+        """Run the event; the turn's result is the difference between the state the run started from (the first
+        ``values`` the graph streams, read under the same lock, without loading the checkpoint twice) and its end."""
         config = self._config(conversation_id)
+        first: dict[str, Any] | None = None
+        out: dict[str, Any] | None = None
         with self._lock(conversation_id):
-            out = self.graph.invoke({"inbox": event}, config, context=self.context)
+            for values in self.graph.stream({"inbox": event}, config, context=self.context, stream_mode="values"):
+                if first is None:
+                    first = values
+                out = values
+        if out is None or first is None:
+            raise UnknownConversationError(conversation_id)
         after = ConversationState.model_validate(out)
-        return TurnResult.between(before, after, text)
+        return TurnResult.between(before or ConversationState.model_validate(first), after, text)
+
+    def _exists(self, conversation_id: str) -> bool:
+        probe = getattr(self.checkpointer, "has_thread", None)
+        if callable(probe):
+            return bool(probe(conversation_id))
+        return self._snapshot(conversation_id) is not None
 
     @staticmethod
     def _require(state: ConversationState, command: str, allowed: tuple[str, ...]) -> None:

@@ -97,7 +97,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         id=ids("msg"),
         at=now,
         text=text,
-        channel=event.channel,
+        channel=event.channel or state.channel,
         language=language,
         received_while=state.mode,
         external_id=event.external_id,

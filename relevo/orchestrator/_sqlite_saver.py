@@ -106,6 +106,12 @@ class BlobSqliteSaver(SqliteSaver):
         for found in page:
             yield self._hydrate(found)
 
+    def has_thread(self, thread_id: str) -> bool:
+        """Whether any checkpoint of ``thread_id`` exists (without loading it)."""
+        with self.cursor(transaction=False) as cur:
+            cur.execute("SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1", (str(thread_id),))
+            return cur.fetchone() is not None
+
     def delete_thread(self, thread_id: str) -> None:
         super().delete_thread(thread_id)
         with self.cursor() as cur:
