@@ -122,6 +122,9 @@ class RoutingConfig(_Section):
     urgent_reasons: list[str] = Field(default_factory=list[str])
     high_reasons: list[str] = Field(default_factory=list[str])
     high_tiers: list[str] = Field(default_factory=list[str])
+    pending_timeout_s: float = Field(default=900.0, ge=0)
+    """``relevo serve``: a conversation waiting this long for a human goes back to the AI with an apology and a
+    follow-up promise (0: wait forever)."""
 
 
 class MemoryConfig(_Section):

@@ -65,7 +65,18 @@ class Resolve(BaseModel):
     by: str = "agent"
 
 
-Event = Annotated[CustomerTurn | Takeover | HumanReply | HandBack | Resolve, Field(discriminator="kind")]
+class PendingTimeout(BaseModel):
+    """Nobody picked the conversation up in time: the AI apologises, takes it back and promises a follow-up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["pending_timeout"] = "pending_timeout"
+    waited_s: float = 0.0
+
+
+Event = Annotated[
+    CustomerTurn | Takeover | HumanReply | HandBack | Resolve | PendingTimeout, Field(discriminator="kind")
+]
 
 
 class PendingOffer(BaseModel):

@@ -19,6 +19,7 @@ from relevo.contracts import (
     Event,
     HandBack,
     HumanReply,
+    PendingTimeout,
     Resolve,
     Takeover,
 )
@@ -160,6 +161,17 @@ class SupportDesk:
         before = self.state(conversation_id)
         self._require(before, "hand back", ("human_active",))
         return self._run(conversation_id, HandBack(note=note.strip()), f"/handback {note.strip()}".strip(), before)
+
+    def expire_wait(self, conversation_id: str, *, waited_s: float = 0.0) -> TurnResult:
+        """Nobody took the waiting conversation in time: the AI apologises, takes it back (``ai_active``) and
+        promises that a colleague follows up in the conversation; the promise is a commitment in the record.
+
+        Raises:
+            ModeError: the conversation is not waiting for a human.
+        """
+        before = self.state(conversation_id)
+        self._require(before, "expire the wait", ("pending_human",))
+        return self._run(conversation_id, PendingTimeout(waited_s=waited_s), "/timeout", before)
 
     def resolve(self, conversation_id: str, *, by: str = "agent") -> TurnResult:
         """Close the conversation."""

@@ -12,6 +12,7 @@ from relevo._errors import ModeError
 from relevo.agents import PolicyView, Resolver, ResolverTurn, Toolbox, render_text, word
 from relevo.contracts import (
     AIMessage,
+    Commitment,
     ConversationState,
     CustomerMessage,
     CustomerTurn,
@@ -19,6 +20,7 @@ from relevo.contracts import (
     HandBack,
     HumanAgentMessage,
     HumanReply,
+    PendingTimeout,
     Resolve,
     Signals,
     SystemEvent,
@@ -329,6 +331,22 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
                     language=state.language,
                 ),
             ],
+        }
+    if isinstance(event, PendingTimeout):
+        if state.mode != "pending_human":
+            raise ModeError("expire the wait", state.mode, ("pending_human",))
+        first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
+        apology = render_text("pending_timeout", state.language, name_part=f", {first}" if first else "")
+        promise = render_text("pending_timeout_commitment", state.language)
+        waited = f"nobody picked up in {event.waited_s / 60:.0f} min"
+        return {
+            "mode": "ai_active",
+            "assigned_agent": None,
+            "messages": [
+                SystemEvent(id=ids("evt"), at=now, text=waited, event="pending_timeout"),
+                AIMessage(id=ids("msg"), at=now, text=apology, agent="escalator", language=state.language),
+            ],
+            "commitments": [Commitment(id=ids("cmt"), what=promise, by="ai", source="pending_timeout")],
         }
     if isinstance(event, Resolve):
         if state.mode == "closed":

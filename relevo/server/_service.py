@@ -90,6 +90,7 @@ class ServeService:
         lease: timedelta = timedelta(seconds=120),
         poll: float = 0.25,
         retry_backoff: float = 0.5,
+        pending_timeout: timedelta | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if workers < 1:
@@ -102,6 +103,10 @@ class ServeService:
         self._lease = lease
         self._poll = poll
         self._retry_backoff = retry_backoff
+        seconds = desk.context.config.routing.pending_timeout_s
+        self._pending_timeout = pending_timeout if pending_timeout is not None else timedelta(seconds=seconds)
+        self._next_sweep = 0.0
+        self._sweep_guard = threading.Lock()
         self._clock = clock
         self._wake = threading.Condition()
         self._stopping = threading.Event()
@@ -188,9 +193,46 @@ class ServeService:
                 _log.exception("worker %s: unexpected error; retrying after %.1f s", worker, self._poll)
                 did = False
             if not did:
+                try:
+                    self.expire_waits()
+                except Exception:
+                    _log.exception("worker %s: sweeping the queue for expired waits failed", worker)
                 with self._wake:
                     if not self._stopping.is_set():
                         self._wake.wait(self._poll)
+
+    def expire_waits(self, *, force: bool = False) -> list[str]:
+        """Give conversations that waited longer than ``routing.pending_timeout_s`` for a human back to the AI
+        (apology, follow-up promise); at most one sweep a second per process unless ``force``. Returns their ids.
+
+        Safe with several workers and processes: each conversation is re-read under its lock, so it is expired
+        once, and never after an agent took it.
+        """
+        if self._pending_timeout <= timedelta(0):
+            return []
+        with self._sweep_guard:
+            now_mono = time.monotonic()
+            if not force and now_mono < self._next_sweep:
+                return []
+            self._next_sweep = now_mono + 1.0
+        cutoff = self._clock() - self._pending_timeout
+        expired: list[str] = []
+        for row in list(self.store.board_rows(modes=("pending_human",))):
+            if row.waiting_since is None or row.waiting_since > cutoff:
+                continue
+            with self.store.conversation_lock(row.conversation_id):
+                current = self.store.board(row.conversation_id)
+                if current is None or current.mode != "pending_human" or current.waiting_since is None:
+                    continue
+                if current.waiting_since > cutoff:
+                    continue
+                waited = (self._clock() - current.waiting_since).total_seconds()
+                result = self.desk.expire_wait(row.conversation_id, waited_s=waited)
+                updated = self._update_board(row.conversation_id)
+                self._deliver(updated, result.messages)
+            _log.info("%s waited %.0f s for a human; back with the AI", row.conversation_id, waited)
+            expired.append(row.conversation_id)
+        return expired
 
     def _process(self, claim: Claim) -> None:
         message = claim.messages[0]

@@ -8,7 +8,7 @@ import pytest
 
 from relevo._config import load_config
 from relevo._errors import ModeError, UnknownConversationError
-from relevo.contracts import AIMessage, CustomerMessage
+from relevo.contracts import AIMessage, CustomerMessage, SystemEvent
 from relevo.orchestrator import MAX_MESSAGE_CHARS, DeskBuilder, RunContext, SupportDesk
 
 
@@ -220,3 +220,20 @@ def test_prompt_injection_grants_nothing_beyond_policy(desk: SupportDesk) -> Non
     cap = desk.context.store.policy.delay["gold"].max_amount
     assert granted is None or float(granted.value) <= cap
     assert all("500" not in c.what for c in state.commitments)
+
+
+def test_a_wait_nobody_picks_up_goes_back_to_the_ai_with_an_apology_and_a_promise(desk: SupportDesk) -> None:
+    conv = desk.start(customer_id="C-1002")
+    desk.send(conv, "Hola")
+    assert desk.send(conv, "Quiero hablar con un agente").mode == "pending_human"
+    expired = desk.expire_wait(conv, waited_s=960)
+    assert expired.mode == "ai_active" and expired.actor == "ai"
+    assert expired.reply is not None and "Lo siento" in expired.reply, "the apology is in the customer's language"
+    state = desk.state(conv)
+    assert state.commitments[-1].by == "ai" and state.commitments[-1].source == "pending_timeout"
+    assert any(isinstance(m, SystemEvent) and m.event == "pending_timeout" for m in state.messages)
+    with pytest.raises(ModeError):
+        desk.expire_wait(conv)
+    again = desk.send(conv, "Quiero hablar con un agente, por favor")
+    assert again.mode == "pending_human", "the customer can still ask for a person"
+    assert again.packet is not None and any("compañero" in c.what for c in again.packet.commitments)

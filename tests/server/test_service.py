@@ -333,3 +333,32 @@ def test_a_handoff_is_routed_to_the_least_busy_fitting_agent(
     assert len(waiting) == 3 and all(r.mode == "pending_human" for r in waiting)
     ben = runtime.agents.get("ben")
     assert ben is not None and service.queue(ben) == []  # not his skill
+
+
+def test_a_conversation_nobody_picks_up_in_time_goes_back_to_the_ai_once(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService]
+) -> None:
+    sender = RecordingSender()
+    service = service_for(
+        workers=1, pending_timeout=timedelta(milliseconds=200), senders=lambda channel, handle: sender
+    )
+    waiting, taken = "+351910000101", "+351910000102"
+    service.accept(_inbound("I want to talk to a human", "w.t1", handle=waiting))
+    service.accept(_inbound("I want to talk to a human", "w.t2", handle=taken))
+    assert service.run_once() and service.run_once()
+    waiting_conv = runtime.store.current_conversation("whatsapp", waiting)
+    taken_conv = runtime.store.current_conversation("whatsapp", taken)
+    assert waiting_conv is not None and taken_conv is not None
+    ana = runtime.agents.get("ana")
+    assert ana is not None
+    service.takeover(taken_conv, ana)
+    assert service.expire_waits(force=True) == [], "nobody has waited 200 ms yet"
+    time.sleep(0.3)
+    before = len(sender.sent)
+    assert service.expire_waits(force=True) == [waiting_conv], "the one an agent took is left alone"
+    assert service.expire_waits(force=True) == [], "expired once"
+    row = runtime.store.board(waiting_conv)
+    assert row is not None and row.mode == "ai_active" and row.waiting_since is None
+    apology = sender.sent[before:]
+    assert len(apology) == 1 and apology[0][0] == waiting and "busy" in apology[0][1]
+    assert runtime.store.board(taken_conv).mode == "human_active"  # type: ignore[union-attr]
