@@ -3,7 +3,6 @@
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at run time.
 
 import asyncio
-import hmac
 import importlib.util
 import uuid
 from collections.abc import AsyncGenerator
@@ -59,7 +58,7 @@ from relevo.server._service import AccessError
 from relevo.server._settings import ServeSettings
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._streams import chat_events, console_events
-from relevo.server._tokens import AgentClaims, CustomerClaims, account_version
+from relevo.server._tokens import AgentClaims, CustomerClaims
 
 __all__ = ["create_app"]
 
@@ -96,8 +95,6 @@ async def _current_agent(runtime: Runtime, credentials: Credentials) -> AgentAcc
     account = runtime.agents.get(claims.sub)
     if account is None:
         raise _unauthorized("this account no longer exists")
-    if not hmac.compare_digest(claims.ver, account_version(account.password_hash)):
-        raise _unauthorized("the password changed since this sign-in; sign in again")
     return account
 
 
@@ -250,7 +247,7 @@ def login(body: LoginRequest, runtime: Runtime) -> LoginResponse:
         raise _unauthorized("wrong username or password")
     ttl = timedelta(hours=runtime.settings.token_hours)
     return LoginResponse(
-        token=runtime.signer.agent(account.username, ttl, version=account_version(account.password_hash)),
+        token=runtime.signer.agent(account.username, ttl),
         expires_in=int(ttl.total_seconds()),
         agent=profile_of(account),
     )

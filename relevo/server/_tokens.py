@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from relevo._errors import StorageError
 
-__all__ = ["AgentClaims", "CustomerClaims", "TokenSigner", "account_version", "load_or_create_secret"]
+__all__ = ["AgentClaims", "CustomerClaims", "TokenSigner", "load_or_create_secret"]
 
 
 class AgentClaims(BaseModel):
@@ -32,9 +32,6 @@ class AgentClaims(BaseModel):
     kind: Literal["agent"] = "agent"
     sub: str
     """The agent's username."""
-    ver: str = ""
-    """A fingerprint of the account's password hash when the token was issued: changing the password (or deleting
-    and re-creating the account, which salts anew) ends every session signed in before."""
     exp: float
 
 
@@ -72,9 +69,9 @@ class TokenSigner:
         self._key = hashlib.sha256(b"relevo-serve-token\x00" + secret).digest()
         self._clock = clock
 
-    def agent(self, username: str, ttl: timedelta, *, version: str = "") -> str:
+    def agent(self, username: str, ttl: timedelta) -> str:
         """A token for console user ``username``, valid for ``ttl``."""
-        return self._sign(AgentClaims(sub=username, ver=version, exp=(self._clock() + ttl).timestamp()))
+        return self._sign(AgentClaims(sub=username, exp=(self._clock() + ttl).timestamp()))
 
     def customer(self, conversation_id: str, handle: str, ttl: timedelta) -> str:
         """A token granting web chat conversation ``conversation_id`` only."""
@@ -99,11 +96,6 @@ class TokenSigner:
         body = _b64(json.dumps(claims.model_dump(), separators=(",", ":")).encode("utf-8"))
         signature = hmac.new(self._key, body.encode("ascii"), hashlib.sha256).digest()
         return f"{body}.{_b64(signature)}"
-
-
-def account_version(password_hash: str) -> str:
-    """The fingerprint of a password hash that agent tokens carry (never the hash itself)."""
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def load_or_create_secret(path: Path) -> bytes:
