@@ -136,18 +136,14 @@ class LiteLLMModel:
         if request.output_schema is not None:
             kwargs["response_format"] = self._response_format(request)
         try:
-            # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output,
-            # and relevo never sets litellm's module globals, so the banner goes to stderr instead.
-            with contextlib.redirect_stdout(sys.stderr):
-                return litellm.completion(**kwargs)
+            return _completion(litellm, kwargs)
         except Exception as exc:
             if not (self.structured_output == "auto" and "response_format" in kwargs and _rejects_json_schema(exc)):
                 raise
         # The server speaks the older dialect (llama-cpp-python): a JSON object constrained by the schema.
         self.structured_output = "json_object"
         kwargs["response_format"] = self._response_format(request)
-        with contextlib.redirect_stdout(sys.stderr):
-            return litellm.completion(**kwargs)
+        return _completion(litellm, kwargs)
 
     def _response_format(self, request: ModelRequest) -> dict[str, Any]:
         if self.structured_output == "json_object":
@@ -156,6 +152,13 @@ class LiteLLMModel:
             "type": "json_schema",
             "json_schema": {"name": request.schema_name, "schema": request.output_schema, "strict": True},
         }
+
+
+def _completion(litellm: Any, kwargs: dict[str, Any]) -> Any:
+    # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output, and relevo
+    # never sets litellm's module globals, so the banner goes to stderr instead.
+    with contextlib.redirect_stdout(sys.stderr):
+        return litellm.completion(**kwargs)
 
 
 def _rejects_json_schema(exc: Exception) -> bool:

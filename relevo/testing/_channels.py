@@ -15,6 +15,7 @@ import json
 import secrets
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Generator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ class _Failure:
     hang: bool = False
 
 
-class _LoopbackProvider:
+class _LoopbackProvider(ABC):
     """Thread, recording and failure queue shared by the fakes; subclasses answer in :meth:`_answer`."""
 
     name = "fake-provider"
@@ -106,15 +107,15 @@ class _LoopbackProvider:
 
     def hang_next(self) -> None:
         """The next request gets no answer until the fake stops (for timeout tests)."""
-        with self._lock:
-            self._failures.append(_Failure(0, hang=True))
+        self._queue(_Failure(0, hang=True))
 
     def _queue(self, failure: _Failure) -> None:
         with self._lock:
             self._failures.append(failure)
 
+    @abstractmethod
     def _answer(self, request: RecordedRequest) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+        """The provider's normal answer to ``request``: (HTTP status, JSON body)."""
 
     def _handle(self, request: RecordedRequest) -> tuple[int, dict[str, Any]] | None:
         with self._lock:
