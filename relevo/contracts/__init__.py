@@ -1,5 +1,6 @@
 """Typed contracts shared by every layer: messages, signals, records, escalations, packets, state."""
 
+from relevo.contracts._builtin_intents import RESERVED_INTENTS, builtin_intents, with_builtin_intents
 from relevo.contracts._catalog import Article, IntentCatalog, IntentDefinition
 from relevo.contracts._escalation import EscalationDecision, EscalationReason, Priority, ReasonCode, Route
 from relevo.contracts._messages import (
@@ -28,6 +29,7 @@ from relevo.contracts._state import (
 )
 
 __all__ = [
+    "RESERVED_INTENTS",
     "AIMessage",
     "Article",
     "Attempt",
@@ -65,5 +67,7 @@ __all__ = [
     "Tier",
     "ToolCallRecord",
     "Trend",
+    "builtin_intents",
     "merge_facts",
+    "with_builtin_intents",
 ]

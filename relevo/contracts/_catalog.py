@@ -50,6 +50,12 @@ class IntentCatalog(BaseModel):
                 return intent
         return None
 
+    def with_builtins(self) -> IntentCatalog:
+        """This catalog plus relevo's built-in conversational intents it does not define itself."""
+        from relevo.contracts._builtin_intents import with_builtin_intents  # the built-ins are catalogs too
+
+        return with_builtin_intents(self)
+
     def training_pairs(self) -> tuple[list[str], list[str]]:
         """All examples of all languages as ``(texts, labels)``."""
         texts: list[str] = []

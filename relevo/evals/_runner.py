@@ -387,6 +387,8 @@ def _conversation(
         lacking = [f for f in expect.packet_facts if f not in packet_facts]
         if lacking:
             failures.append(f"packet lacks facts {lacking}")
+        if expect.queue is not None and packet is not None and packet.route.queue != expect.queue:
+            failures.append(f"handoff routed to queue {packet.route.queue}, expected {expect.queue}")
     lacking_tools = [t for t in expect.tool_calls if t not in tool_calls]
     if lacking_tools:
         failures.append(f"tools not called: {lacking_tools}")

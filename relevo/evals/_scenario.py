@@ -56,13 +56,13 @@ class Persona(_Model):
 
     language: Language = "en"
     tone: Literal["polite", "neutral", "frustrated", "angry"] = "neutral"
-    tier: Literal["guest", "bronze", "silver", "gold", "platinum"] | None = None
-    """The loyalty tier the scenario assumes (checked against the store when the run starts)."""
+    tier: str | None = None
+    """The customer tier the scenario assumes, one of the desk's tiers (checked when the run starts)."""
     patience: int = Field(default=2, ge=0, le=10)
 
 
 class Setup(_Model):
-    """Where the conversation starts: which customer of the store (none: a guest) on which channel."""
+    """Where the conversation starts: which of the desk's customers (none: a guest) on which channel."""
 
     customer: str | None = None
     channel: Channel = "web"
@@ -140,14 +140,16 @@ class Expectations(_Model):
     grounded_in: list[str] = Field(default_factory=list[str])
     """Knowledge-base article ids some AI reply should be grounded in."""
     final_mode: Mode | None = None
+    queue: str | None = None
+    """The queue the first handoff should be routed to (e.g. a custom trigger's ``retention``)."""
     forbid: list[Forbidden] = Field(
         default_factory=lambda: ["repeat_ask", "promise_beyond_policy", "ungrounded_answer"]
     )
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectations:
-        if not self.escalate and (self.reasons or self.by_turn or self.packet_facts):
-            raise ValueError("reasons, by_turn and packet_facts only make sense with escalate: true")
+        if not self.escalate and (self.reasons or self.by_turn or self.packet_facts or self.queue):
+            raise ValueError("reasons, by_turn, packet_facts and queue only make sense with escalate: true")
         return self
 
 
@@ -272,15 +274,15 @@ def builtin_suite_paths(name: str) -> list[Path]:
     return [single] if single.is_file() else []
 
 
-def load_suites(specs: list[str]) -> list[Suite]:
-    """Suites from files, folders (every ``*.yaml`` inside) or built-in names; none given: ``builtin``.
+def load_suites(specs: list[str], *, default: str = "builtin") -> list[Suite]:
+    """Suites from files, folders (every ``*.yaml`` inside) or built-in names; none given: ``default``.
 
     Raises:
         ScenarioFileError: a file is malformed.
         BadInputError: a path does not exist and is not a built-in suite name.
     """
     out: list[Suite] = []
-    for spec in specs or ["builtin"]:
+    for spec in specs or [default]:
         path = Path(spec)
         if path.is_dir():
             files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))

@@ -6,6 +6,7 @@ from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import NodeName, SupportGraph, SupportGraphBuilder, specialist_node
 from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer, relevo_serializer
+from relevo.orchestrator._references import check_intent_references
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SupportGraphBuilder",
     "TurnIds",
     "TurnResult",
+    "check_intent_references",
     "default_embedder",
     "embedding_cache_path",
     "fixed_clock",
