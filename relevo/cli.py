@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     models = bench_sub.add_parser("models", help="model adapter overhead vs a direct HTTP call, and a fallback hop")
     models.add_argument("--json", action="store_true")
     models.add_argument("--calls", type=int, default=200)
+    llm_turn = bench_sub.add_parser(
+        "llm-turn", help="model round trips a customer waits for in LLM mode, against a loopback model"
+    )
+    llm_turn.add_argument("--latency-ms", type=float, default=300.0, help="the loopback model's fixed latency")
+    llm_turn.add_argument("--conversations", type=int, default=6)
+    llm_turn.add_argument("--json", action="store_true")
     bench_serve = bench_sub.add_parser(
         "serve", help="webhook acks, turn latency, throughput, lost and duplicated messages of relevo serve over HTTP"
     )
@@ -215,6 +221,16 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
             progress=sys.stderr,
         )
         print(json.dumps(served, indent=None if args.json else 2))
+        return 0
+    if command == "bench" and args.bench == "llm-turn":
+        from relevo.bench import bench_llm_turn
+
+        if args.conversations < 1 or args.latency_ms < 0:
+            raise BadInputError("--conversations must be at least 1 and --latency-ms at least 0")
+        measured = bench_llm_turn(
+            config, latency_ms=args.latency_ms, conversations=args.conversations, progress=sys.stderr
+        )
+        print(json.dumps(measured, indent=None if args.json else 2))
         return 0
     if command == "bench" and args.bench == "models":
         from relevo.bench import bench_models

@@ -17,7 +17,7 @@ from relevo.testing._channels import (
     whatsapp_text_payload,
     whatsapp_webhook_request,
 )
-from relevo.testing._fake_openai import Behaviour, FakeOpenAIServer, fake_openai_server
+from relevo.testing._fake_openai import Behaviour, FakeOpenAIServer, Responder, fake_openai_server, schema_instance
 from relevo.testing._local_llm import LocalLLMServer, local_llm_server, smollm2_model_path
 from relevo.testing._models import FunctionModel, ScriptedModel, ScriptExhausted, ScriptStep, rejected, unavailable
 
@@ -29,6 +29,7 @@ __all__ = [
     "FunctionModel",
     "LocalLLMServer",
     "RecordedRequest",
+    "Responder",
     "ScriptExhausted",
     "ScriptStep",
     "ScriptedModel",
@@ -37,6 +38,7 @@ __all__ = [
     "fake_twilio_api",
     "local_llm_server",
     "rejected",
+    "schema_instance",
     "sign_whatsapp",
     "smollm2_model_path",
     "twilio_message_params",

@@ -1,20 +1,22 @@
 """A real HTTP server on loopback that answers like an OpenAI-compatible endpoint, or fails on purpose.
 
 For fault tests of provider adapters: queue behaviours (an answer, 429 with Retry-After, 500, malformed JSON,
-a truncated body, a hang) and every request is recorded as received.
+a truncated body, a hang) and every request is recorded as received. For latency benchmarks: a fixed delay
+before every answer, and a responder that answers from the request (e.g. a schema-valid object when the
+request asks for structured output, see :func:`schema_instance`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-__all__ = ["Behaviour", "FakeOpenAIServer", "fake_openai_server"]
+__all__ = ["Behaviour", "FakeOpenAIServer", "Responder", "fake_openai_server", "schema_instance"]
 
 Kind = Literal["answer", "status", "malformed", "truncated", "hang"]
 
@@ -54,11 +56,23 @@ class Behaviour:
         return cls("hang")
 
 
-class FakeOpenAIServer:
-    """Serve ``/v1/chat/completions`` on 127.0.0.1 with scripted behaviours (default: answer ``default_text``)."""
+Responder = Callable[[dict[str, Any]], Behaviour]
+"""Decides the answer to one request body (the JSON the client sent) when nothing is queued."""
 
-    def __init__(self, default_text: str = "ok") -> None:
+
+class FakeOpenAIServer:
+    """Serve ``/v1/chat/completions`` on 127.0.0.1 with scripted behaviours (default: answer ``default_text``).
+
+    Args:
+        default_text: what to answer when nothing is queued and there is no ``responder``.
+        latency_s: a fixed delay before every answer (seconds), like a model's generation time.
+        responder: answers from the request when nothing is queued.
+    """
+
+    def __init__(self, default_text: str = "ok", *, latency_s: float = 0.0, responder: Responder | None = None) -> None:
         self.default = Behaviour.answer(default_text)
+        self.latency_s = latency_s
+        self.responder = responder
         self.requests: list[dict[str, Any]] = []
         self._queue: list[Behaviour] = []
         self._lock = threading.Lock()
@@ -88,7 +102,9 @@ class FakeOpenAIServer:
     def _next(self, body: dict[str, Any]) -> Behaviour:
         with self._lock:
             self.requests.append(body)
-            return self._queue.pop(0) if self._queue else self.default
+            if self._queue:
+                return self._queue.pop(0)
+        return self.responder(body) if self.responder is not None else self.default
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -110,6 +126,8 @@ class FakeOpenAIServer:
                 except json.JSONDecodeError:
                     body = {"unparseable": raw.decode("utf-8", "replace")}
                 behaviour = server._next(body)
+                if server.latency_s > 0 and server._release.wait(server.latency_s):
+                    return  # stopping
                 if behaviour.kind == "hang":
                     server._release.wait()
                     return
@@ -169,10 +187,43 @@ def _completion(request: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]
     }
 
 
+def schema_instance(schema: dict[str, Any], *, overrides: dict[str, Any] | None = None) -> Any:
+    """A minimal value valid against a JSON schema: the first enum value, a number within bounds, ``False``,
+    a two-letter string; object properties filled recursively (``overrides`` replaces top-level properties).
+
+    Covers the schema shapes relevo's structured outputs use (objects of scalars, enums, arrays, ``$defs``
+    references are not followed); enough for a fake model that must answer schema-valid outputs.
+    """
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "anyOf" in schema:
+        return schema_instance(schema["anyOf"][0])
+    kind = schema.get("type")
+    if kind == "object":
+        props: dict[str, Any] = schema.get("properties", {})
+        out = {name: schema_instance(sub) for name, sub in props.items()}
+        out.update(overrides or {})
+        return out
+    if kind == "array":
+        return []
+    if kind in ("number", "integer"):
+        low = float(schema.get("minimum", 0.0))
+        high = float(schema.get("maximum", max(low, 1.0)))
+        value = min(max(0.0, low), high)
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return "en"[: max(2, int(schema.get("minLength", 2)))]
+
+
 @contextmanager
-def fake_openai_server(default_text: str = "ok") -> Generator[FakeOpenAIServer]:
+def fake_openai_server(
+    default_text: str = "ok", *, latency_s: float = 0.0, responder: Responder | None = None
+) -> Generator[FakeOpenAIServer]:
     """A started :class:`FakeOpenAIServer`, stopped on exit."""
-    server = FakeOpenAIServer(default_text).start()
+    server = FakeOpenAIServer(default_text, latency_s=latency_s, responder=responder).start()
     try:
         yield server
     finally:
