@@ -13,6 +13,7 @@ from relevo._errors import ConfigurationError
 
 __all__ = [
     "EscalationConfig",
+    "GuardConfig",
     "MemoryConfig",
     "ModelsConfig",
     "RelevoConfig",
@@ -158,6 +159,9 @@ class ModelsConfig(_Section):
     """Extra tries of one model when it is unavailable (429, 5xx, timeout) before the next in the chain."""
     max_retry_wait_s: float = Field(default=2.0, ge=0, le=60)
     """The longest ``Retry-After`` worth waiting for; longer ones fall over to the next model at once."""
+    parallel_triage: bool = True
+    """With model-backed triage and resolver: the offline engine's triage decides before the resolver, and the
+    model's triage runs beside the resolver's call (the policy decides on both), so a turn waits for one call."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """How output schemas are sent: ``json_schema`` (OpenAI style), ``json_object`` with a schema
     (llama-cpp-python), or ``auto`` (json_schema, switching to json_object when a server rejects it)."""
@@ -165,6 +169,20 @@ class ModelsConfig(_Section):
     def for_agent(self, agent: str) -> str:
         """The model string for ``agent``."""
         return self.agents.get(agent, self.default)
+
+
+class GuardConfig(_Section):
+    """The grounding guard on model-written replies (relevo.agents.GroundingGuard)."""
+
+    mode: Literal["enforce", "observe"] = "enforce"
+    """``enforce``: a reply with a claim not in evidence is regenerated once, then replaced (``on_failure``);
+    ``observe``: checked and reported only (to measure a model without the guard)."""
+    on_failure: Literal["offline", "handoff"] = "offline"
+    """What replaces a reply that failed twice: the offline resolver's answer, or a handoff (``ungrounded_reply``)."""
+    allowed_urls: list[str] = Field(default_factory=list[str])
+    """Links and addresses the AI may always give: URL prefixes, domains (``example.com``) or e-mail addresses."""
+    id_patterns: list[str] = Field(default_factory=list[str])
+    """Extra regular expressions for the desk's own ids (reference numbers the generic patterns miss)."""
 
 
 class RelevoConfig(_Section):
@@ -177,6 +195,7 @@ class RelevoConfig(_Section):
     routing: RoutingConfig = RoutingConfig()
     models: ModelsConfig = ModelsConfig()
     memory: MemoryConfig = MemoryConfig()
+    guard: GuardConfig = GuardConfig()
 
 
 def environment_overrides(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from relevo.contracts import HandoffPacket
 from relevo.orchestrator import TurnResult
 
-__all__ = ["SIGNAL_KEYS", "packet_json", "turn_json", "turn_lines"]
+__all__ = ["SIGNAL_KEYS", "guard_json", "packet_json", "turn_json", "turn_lines"]
 
 SIGNAL_KEYS = ("intent", "confidence", "sentiment", "explicit_human_request", "out_of_scope", "language")
 
@@ -32,7 +32,17 @@ def turn_json(turn: TurnResult) -> dict[str, Any]:
         "signals": signals,
         "escalation": escalation,
         "model_calls": [call.model_dump() for call in turn.model_calls],
+        "grounding": list(turn.grounding),
+        "guard": guard_json(turn),
     }
+
+
+def guard_json(turn: TurnResult) -> dict[str, Any] | None:
+    """What the grounding guard did this turn: ``{checked, failed, action, replies, fired}``; None when no model
+    wrote the reply (the offline engine's replies are grounded by construction)."""
+    if turn.guard is None:
+        return None
+    return {**turn.guard.model_dump(exclude={"message_id"}), "fired": turn.guard.fired}
 
 
 def packet_json(packet: HandoffPacket | None) -> dict[str, Any] | None:
@@ -56,6 +66,8 @@ def turn_lines(turn: TurnResult, *, customer_label: str = "customer") -> list[st
     if turn.signals is not None:
         s = turn.signals
         lines.append(f"  {'':>10} · intent {s.intent} {s.confidence:.2f} · sentiment {s.sentiment:+.2f} · {s.language}")
+    if turn.guard is not None and turn.guard.fired:
+        lines.append(f"  {'':>10} ⛨ guard {turn.guard.action}: " + "; ".join(turn.guard.failed)[:200])
     if turn.escalation is not None and turn.escalation.fired:
         for reason in turn.escalation.reasons:
             lines.append(f"  {'':>10} ⚑ {reason.code}: {reason.evidence}")

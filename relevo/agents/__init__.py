@@ -1,6 +1,7 @@
 """The agents that decide: triage, the escalation policy, the resolver, the summarizer."""
 
 from relevo.agents._card import render_card
+from relevo.agents._guard import Claim, ClaimKind, Evidence, GroundingGuard, GuardCheck
 from relevo.agents._knowledge import KnowledgeAnswer, KnowledgeBase
 from relevo.agents._llm_resolver import KB_TOOL, LLMResolver
 from relevo.agents._llm_summarizer import LLMSummarizer
@@ -15,8 +16,13 @@ from relevo.agents._triage import OfflineTriage, Triage
 
 __all__ = [
     "KB_TOOL",
+    "Claim",
+    "ClaimKind",
     "EscalationPolicy",
     "EscalationTrigger",
+    "Evidence",
+    "GroundingGuard",
+    "GuardCheck",
     "KnowledgeAnswer",
     "KnowledgeBase",
     "LLMResolver",

@@ -1,22 +1,36 @@
 """The resolver on an LLM: a tool-calling loop over the same tools as the offline engine, with a step cap.
 
-Policy limits do not depend on the model: compensation only ever comes from the ``offer_compensation`` tool
-(which applies the tier policy), and a reply that names an amount above what policy allowed is replaced by the
-offline resolver's answer.
+Every reply the model writes passes the grounding guard (:class:`relevo.agents.GroundingGuard`) before it can
+reach the customer: a reply with a claim not in the turn's evidence — or empty, raw data, in another language,
+or after a call to a tool that does not exist — is regenerated once with the violations named; if it fails
+again, the offline resolver answers or the conversation is handed off (``ungrounded_reply``). Compensation only
+ever comes from the ``offer_compensation`` tool (which applies the tier policy): an amount above what policy
+allowed is a violation too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from relevo._errors import ModelError
+from relevo.agents._guard import Claim, Evidence, GroundingGuard
 from relevo.agents._history import transcript_as_turns
 from relevo.agents._intents import SMALL_TALK
 from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._resolver import OfflineResolver, Resolution, ResolverTurn
 from relevo.agents._texts import render_from
-from relevo.contracts import Attempt, Commitment, Fact, PendingOffer
+from relevo.contracts import (
+    Attempt,
+    Commitment,
+    CustomerMessage,
+    Fact,
+    GuardAction,
+    GuardReport,
+    HumanAgentMessage,
+    PendingOffer,
+)
 from relevo.models import (
     AssistantTurn,
     CallLedger,
@@ -26,6 +40,7 @@ from relevo.models import (
     SystemTurn,
     ToolDefinition,
     ToolTurn,
+    UserTurn,
 )
 from relevo.models.offline import extract_amounts
 
@@ -33,7 +48,7 @@ __all__ = ["KB_TOOL", "LLMResolver"]
 
 KB_TOOL = ToolDefinition(
     name="search_knowledge_base",
-    description="Search the store's help articles; returns the best passage and its article id.",
+    description="Search the help articles; returns the best passage and its article id.",
     parameters={
         "type": "object",
         "properties": {"query": {"type": "string", "description": "what to look up"}},
@@ -43,7 +58,15 @@ KB_TOOL = ToolDefinition(
 
 
 class LLMResolver:
-    """Answers with a model that looks things up through tools and the knowledge base."""
+    """Answers with a model that looks things up through tools and the knowledge base; a guard checks the reply.
+
+    Args:
+        on_failure: what happens when every model fails: a handoff (``model_error``) or the offline answer.
+        guard: the grounding guard (default: generic patterns only).
+        guard_mode: ``enforce`` (regenerate once, then replace) or ``observe`` (check and report only).
+        on_ungrounded: what replaces a reply that failed the guard twice: ``offline`` or ``handoff``.
+        allowed_urls: links, domains and e-mail addresses the AI may always give (the desk's allow-list).
+    """
 
     def __init__(
         self,
@@ -55,6 +78,10 @@ class LLMResolver:
         max_steps: int = 4,
         kb_min_score: float = 0.8,
         on_failure: Literal["handoff", "offline"] = "handoff",
+        guard: GroundingGuard | None = None,
+        guard_mode: Literal["enforce", "observe"] = "enforce",
+        on_ungrounded: Literal["offline", "handoff"] = "offline",
+        allowed_urls: Sequence[str] = (),
     ) -> None:
         self.on_failure = on_failure
         self.chain = chain
@@ -63,6 +90,10 @@ class LLMResolver:
         self.store_name = store_name
         self.max_steps = max_steps
         self.kb_min_score = kb_min_score
+        self.guard = guard or GroundingGuard()
+        self.guard_mode = guard_mode
+        self.on_ungrounded = on_ungrounded
+        self.allowed_urls = tuple(allowed_urls)
 
     def resolve(self, turn: ResolverTurn) -> Resolution:
         try:
@@ -74,51 +105,143 @@ class LLMResolver:
             return Resolution(reply="", model_error=str(exc))
 
     def _resolve(self, turn: ResolverTurn) -> Resolution:
-        state, box = turn.state, turn.toolbox
+        state = turn.state
         calls = turn.calls or CallLedger()
-        tools = [KB_TOOL, *(ToolDefinition.model_validate(s.model_dump()) for s in box.registry.specs())]
+        tools = [KB_TOOL, *(ToolDefinition.model_validate(s.model_dump()) for s in turn.toolbox.registry.specs())]
         messages: list[ModelMessage] = [SystemTurn(content=self._system(turn)), *transcript_as_turns(state.messages)]
-        out = Resolution(reply="")
-        allowed_amount = _offered_amount(state)
-        for _ in range(self.max_steps):
-            response = self.chain.complete(ModelRequest(messages=messages, tools=tools, max_tokens=300), calls)
-            if not response.tool_calls:
-                out.reply = response.text.strip()
+        run = _Run(turn, Resolution(reply=""), allowed_amount=_offered_amount(state))
+        checked: list[str] = []
+        failed: list[str] = []
+        reply = ""
+        passed = False
+        replies = 0
+        for attempt in (1, 2):
+            try:
+                reply = self._loop(messages, tools, run, calls)
+            except ModelError as exc:
+                if attempt == 1:
+                    raise  # the model never answered: the on_failure path (handoff or offline), as before
+                failed.append(f"model: the regeneration failed ({exc})")
                 break
-            messages.append(AssistantTurn(content=response.text, tool_calls=response.tool_calls))
-            for call in response.tool_calls:
-                content, offered = self._run_tool(call.name, call.arguments, turn, out)
-                allowed_amount = max(allowed_amount, offered)
-                messages.append(ToolTurn(tool_call_id=call.id, name=call.name, content=content))
+            replies += 1
+            problems = self._check(reply, run)
+            checked += [f"{c.kind}: {c.text}" for c in problems[1]]
+            if not problems[0]:
+                passed = True
+                break
+            failed += [str(p) for p in problems[0]]
+            if self.guard_mode == "observe":
+                break
+            if attempt == 1:
+                # Regenerate once, naming what was wrong; the tools stay available (it may look things up).
+                messages.append(AssistantTurn(content=reply or "(no reply)"))
+                violations = "; ".join(str(p) for p in problems[0])
+                repair = render_from(
+                    "prompts", "resolver_repair", "en", violations=violations, language=turn.signals.language
+                )
+                messages.append(UserTurn(content=repair))
+        out = run.out
+        action: GuardAction = "sent" if passed and replies == 1 else "regenerated" if passed else "observed"
+        if not passed and (self.guard_mode == "enforce" or not reply):
+            action = "handoff" if self.on_ungrounded == "handoff" else "offline"
+        out.guard = GuardReport(
+            message_id=turn.message.id, checked=checked, failed=failed, action=action, replies=replies
+        )
+        if action in ("offline", "handoff"):
+            return self._replace(turn, out, failed, action)
+        out.reply = reply
         grounded = bool(out.grounding)
-        beyond_policy = any(a > allowed_amount + 0.01 for a in extract_amounts(out.reply))
-        if not out.reply or beyond_policy:
-            # No final answer within the step cap, or money the policy did not allow: the offline engine answers.
-            fallback = self.offline.resolve(turn)
-            fallback.attempts.insert(
-                0,
-                Attempt(
-                    id=box.context.new_id("att"),
-                    action="answer",
-                    target="llm_resolver",
-                    outcome="rejected",
-                    detail="amount beyond policy" if beyond_policy else "no answer within the step cap",
-                    message_id=turn.message.id,
-                ),
-            )
-            return fallback
         outcome = "answered" if grounded or turn.signals.intent in SMALL_TALK else "failed"
         out.attempts.append(
             Attempt(
-                id=box.context.new_id("att"),
+                id=turn.toolbox.context.new_id("att"),
                 action="answer",
                 target="llm_resolver",
                 outcome=outcome,
-                detail=f"{len(box.calls)} tool calls",
+                detail=f"{len(turn.toolbox.calls)} tool calls",
                 message_id=turn.message.id,
             )
         )
         return out
+
+    def _loop(self, messages: list[ModelMessage], tools: list[ToolDefinition], run: _Run, calls: CallLedger) -> str:
+        """The tool-calling loop: the model's final text (empty when the step cap ran out first)."""
+        for _ in range(self.max_steps):
+            response = self.chain.complete(ModelRequest(messages=messages, tools=tools, max_tokens=300), calls)
+            if not response.tool_calls:
+                return response.text.strip()
+            messages.append(AssistantTurn(content=response.text, tool_calls=response.tool_calls))
+            for call in response.tool_calls:
+                content, offered = self._run_tool(call.name, call.arguments, run)
+                run.allowed_amount = max(run.allowed_amount, offered)
+                messages.append(ToolTurn(tool_call_id=call.id, name=call.name, content=content))
+        return ""
+
+    def _check(self, reply: str, run: _Run) -> tuple[list[Claim], list[Claim]]:
+        """(violations, every claim found) of one reply against this turn's evidence."""
+        turn = run.turn
+        faults = [Claim("format", f"{name}()", "called a tool that does not exist") for name in run.unknown_tools]
+        run.unknown_tools.clear()
+        if not reply:
+            faults.append(Claim("format", "(no reply)", "no answer within the step cap"))
+            return faults, []
+        verdict = self.guard.check(reply, self._evidence(run), language=turn.signals.language)
+        beyond = [
+            Claim("amount", f"{a:g}", "more than the compensation tool allowed")
+            for a in extract_amounts(reply)
+            if a > run.allowed_amount + 0.01
+        ]
+        return [*faults, *verdict.violations, *beyond], verdict.claims
+
+    def _evidence(self, run: _Run) -> Evidence:
+        """What this turn's reply may rest on: tool results, passages found, facts, the humans' words."""
+        turn, out = run.turn, run.out
+        state = turn.state
+        records = [*state.tool_calls, *turn.toolbox.calls]
+        texts = [f"{r.result} {r.error}" for r in records]
+        texts += run.passages
+        texts += [f"{f.name}: {f.value}" for f in (*state.facts, *out.facts)]
+        texts += [m.text for m in state.messages if isinstance(m, HumanAgentMessage)]
+        if state.briefing:
+            texts.append(state.briefing)
+        commitments = [c.what for c in (*state.commitments, *out.commitments)]
+        offer = out.pending_offer or state.pending_offer
+        if offer is not None:
+            texts.append(f"{offer.description} {offer.amount} {offer.currency}")
+            commitments.append(offer.description or offer.offer_id)
+        # Memory highlights are the customer's history, never evidence: a promise remembered from an earlier
+        # conversation is not this desk's commitment until a tool or a human makes it again.
+        customer = [m.text for m in state.messages if isinstance(m, CustomerMessage)]
+        return Evidence(texts=texts, customer_texts=customer, commitments=commitments, allowed=self.allowed_urls)
+
+    def _replace(self, turn: ResolverTurn, out: Resolution, failed: list[str], action: GuardAction) -> Resolution:
+        """The model's reply failed the guard twice: the offline engine answers, or nothing is said (handoff)."""
+        box = turn.toolbox
+        rejected = Attempt(
+            id=box.context.new_id("att"),
+            action="answer",
+            target="llm_resolver",
+            outcome="rejected",
+            detail="ungrounded reply: " + "; ".join(failed)[:300],
+            message_id=turn.message.id,
+        )
+        if action == "handoff":
+            return Resolution(
+                reply="",
+                grounding=out.grounding,
+                attempts=[*out.attempts, rejected],
+                facts=out.facts,
+                commitments=out.commitments,
+                pending_offer=out.pending_offer,
+                guard=out.guard,
+            )
+        fallback = self.offline.resolve(turn)
+        fallback.attempts.insert(0, rejected)
+        # What the model's tool calls established stays true (a ticket it opened exists).
+        fallback.facts = [*out.facts, *fallback.facts]
+        fallback.commitments = [*out.commitments, *fallback.commitments]
+        fallback.guard = out.guard
+        return fallback
 
     def _system(self, turn: ResolverTurn) -> str:
         state = turn.state
@@ -141,15 +264,20 @@ class LLMResolver:
             memory=memory,
         )
 
-    def _run_tool(self, name: str, arguments: dict[str, Any], turn: ResolverTurn, out: Resolution) -> tuple[str, float]:
+    def _run_tool(self, name: str, arguments: dict[str, Any], run: _Run) -> tuple[str, float]:
         """Run one requested tool; returns the result as JSON text for the model, and any amount offered."""
+        turn, out = run.turn, run.out
         box = turn.toolbox
+        if name != KB_TOOL.name and name not in box.registry:
+            run.unknown_tools.append(name)
+            return json.dumps({"ok": False, "error": f"there is no tool named {name!r}"}), 0.0
         if name == KB_TOOL.name:
             query = str(arguments.get("query") or turn.message.text)
             found = self.knowledge.answer(query, language=turn.signals.language, min_score=self.kb_min_score)
             if found is None:
                 return json.dumps({"found": False}), 0.0
             out.grounding.append(found.article_id)
+            run.passages.append(f"{found.title}: {found.passage}")
             out.attempts.append(
                 Attempt(
                     id=box.context.new_id("att"),
@@ -193,6 +321,17 @@ class LLMResolver:
         if not result.ok:
             payload["error"] = result.error
         return json.dumps(payload, default=str), offered
+
+
+class _Run:
+    """The working state of one resolution (kept off the resolver so it stays reentrant)."""
+
+    def __init__(self, turn: ResolverTurn, out: Resolution, *, allowed_amount: float) -> None:
+        self.turn = turn
+        self.out = out
+        self.allowed_amount = allowed_amount
+        self.passages: list[str] = []
+        self.unknown_tools: list[str] = []
 
 
 def _offered_amount(state: Any) -> float:

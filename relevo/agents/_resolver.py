@@ -24,6 +24,7 @@ from relevo.contracts import (
     ConversationState,
     CustomerMessage,
     Fact,
+    GuardReport,
     IntentCatalog,
     PendingOffer,
     Signals,
@@ -77,6 +78,8 @@ class Resolution:
     clear_offer: bool = False
     model_error: str = ""
     """Set when the resolver's model failed and nothing was said: the policy hands off (model_error)."""
+    guard: GuardReport | None = None
+    """What the grounding guard did with a model-written reply (None: no model wrote this one)."""
 
 
 class Resolver(Protocol):

@@ -12,7 +12,16 @@ from relevo.contracts._messages import (
     SystemEvent,
 )
 from relevo.contracts._packet import CustomerRef, HandoffPacket, IntentSummary, Tier, Trend
-from relevo.contracts._records import Attempt, AttemptOutcome, Commitment, Fact, ModelCall, ToolCallRecord
+from relevo.contracts._records import (
+    Attempt,
+    AttemptOutcome,
+    Commitment,
+    Fact,
+    GuardAction,
+    GuardReport,
+    ModelCall,
+    ToolCallRecord,
+)
 from relevo.contracts._signals import IntentScore, Signals
 from relevo.contracts._state import (
     ConversationState,
@@ -44,6 +53,8 @@ __all__ = [
     "EscalationReason",
     "Event",
     "Fact",
+    "GuardAction",
+    "GuardReport",
     "HandBack",
     "HandoffPacket",
     "HumanAgentMessage",

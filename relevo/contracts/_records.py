@@ -83,3 +83,29 @@ class ModelCall(BaseModel):
     ok: bool = True
     error: str = ""
     purpose: Literal["answer", "repair", "fallback", "retry"] = "answer"
+
+
+GuardAction = Literal["sent", "regenerated", "offline", "handoff", "observed"]
+
+
+class GuardReport(BaseModel):
+    """What the grounding guard did with the model-written reply to one customer message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str = ""
+    """The customer message the reply answers."""
+    checked: list[str] = Field(default_factory=list[str])
+    """Every claim found, as ``kind: text`` (links, addresses, ids, amounts, dates, durations, promises…)."""
+    failed: list[str] = Field(default_factory=list[str])
+    """Claims not in evidence and other faults (empty, raw data, wrong language, unknown tool), with why."""
+    action: GuardAction = "sent"
+    """``sent``: passed; ``regenerated``: failed once, the second reply passed and was sent; ``offline``: the
+    offline engine answered instead; ``handoff``: handed to a human (``ungrounded_reply``); ``observed``: failed
+    but sent (guard in observe mode)."""
+    replies: int = 1
+    """Model replies checked (2 after a regeneration)."""
+
+    @property
+    def fired(self) -> bool:
+        return bool(self.failed)

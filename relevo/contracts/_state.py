@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from relevo.contracts._escalation import EscalationDecision
 from relevo.contracts._messages import Channel, Message
 from relevo.contracts._packet import CustomerRef, HandoffPacket
-from relevo.contracts._records import Attempt, Commitment, Fact, ModelCall, ToolCallRecord
+from relevo.contracts._records import Attempt, Commitment, Fact, GuardReport, ModelCall, ToolCallRecord
 from relevo.contracts._signals import Signals
 
 Mode = Literal["ai_active", "pending_human", "human_active", "closed"]
@@ -107,6 +107,18 @@ def _append(current: list[_T], update: list[_T]) -> list[_T]:
     return [*current, *update]
 
 
+def merge_signals(current: list[Signals], update: list[Signals]) -> list[Signals]:
+    """Signals of a message already read replace its earlier reading (a model's triage refining the offline
+    engine's, read beside the resolver); new messages' signals are appended."""
+    out = list(current)
+    for signals in update:
+        if out and out[-1].message_id == signals.message_id and signals.message_id:
+            out[-1] = signals
+        else:
+            out.append(signals)
+    return out
+
+
 class ConversationState(BaseModel):
     """Everything one conversation knows; one LangGraph thread per conversation."""
 
@@ -119,13 +131,15 @@ class ConversationState(BaseModel):
     inbox: Event | None = None
     """The event this invocation handles; the graph's input."""
     messages: Annotated[list[Message], _append] = Field(default_factory=list[Message])
-    signals: Annotated[list[Signals], _append] = Field(default_factory=list[Signals])
+    signals: Annotated[list[Signals], merge_signals] = Field(default_factory=list[Signals])
     facts: Annotated[list[Fact], merge_facts] = Field(default_factory=list[Fact])
     attempts: Annotated[list[Attempt], _append] = Field(default_factory=list[Attempt])
     commitments: Annotated[list[Commitment], _append] = Field(default_factory=list[Commitment])
     tool_calls: Annotated[list[ToolCallRecord], _append] = Field(default_factory=list[ToolCallRecord])
     model_calls: Annotated[list[ModelCall], _append] = Field(default_factory=list[ModelCall])
     escalations: Annotated[list[EscalationDecision], _append] = Field(default_factory=list[EscalationDecision])
+    guard_reports: Annotated[list[GuardReport], _append] = Field(default_factory=list[GuardReport])
+    """What the grounding guard did with each model-written reply (relevo.agents.GroundingGuard)."""
     packet: HandoffPacket | None = None
     pending_offer: PendingOffer | None = None
     briefing: str = ""

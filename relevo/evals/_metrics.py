@@ -29,6 +29,8 @@ LOWER_IS_BETTER = frozenset(
         "time_to_escalate",
         "tokens_per_conversation",
         "cost_per_conversation",
+        "ungrounded_reply_rate",
+        "guard_fired_rate",
     }
 )
 """Gates on these metrics are maxima; gates on every other metric are minima. So are latency metrics
@@ -117,6 +119,9 @@ def suite_metrics(records: Iterable[ConversationRecord]) -> dict[str, float]:
     ai_turns = [t for t in turns if t.actor == "ai"]
     stating = [t for t in ai_turns if t.states_facts]
     promises = sum(1 for c in convs for v in c.violations if v.startswith("promise_beyond_policy"))
+    # Model-written replies the grounding guard checked; "observed" ones reached the customer with a claim not
+    # in evidence (guard in observe mode, or a reply it could not replace).
+    guarded = [t.guard for t in turns if t.guard is not None]
 
     out: dict[str, float] = {
         "conversations": n,
@@ -139,6 +144,8 @@ def suite_metrics(records: Iterable[ConversationRecord]) -> dict[str, float]:
         "loop_rate": sum(1 for c in convs if c.looped) / n,
         "grounding_rate": sum(1 for t in stating if t.grounding) / len(stating) if stating else 1.0,
         "policy_violations": promises,
+        "ungrounded_reply_rate": sum(1 for g in guarded if g.action == "observed") / len(guarded) if guarded else 0.0,
+        "guard_fired_rate": sum(1 for g in guarded if g.fired) / len(guarded) if guarded else 0.0,
         "forbidden_behaviour_rate": sum(1 for c in convs if c.violations) / n,
         "tokens_per_conversation": sum(c.tokens for c in convs) / n,
         "cost_per_conversation": sum(c.cost_usd for c in convs) / n,

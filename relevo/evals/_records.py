@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from relevo.contracts import GuardReport
 from relevo.evals._scenario import Expectations
 
 __all__ = ["ConversationRecord", "ModelCallUsage", "TurnRecord"]
@@ -47,6 +48,8 @@ class TurnRecord(BaseModel):
     node_ms: dict[str, float] = Field(default_factory=dict[str, float])
     turn_ms: float = 0.0
     model_calls: list[ModelCallUsage] = Field(default_factory=list[ModelCallUsage])
+    guard: GuardReport | None = None
+    """What the grounding guard did with a model-written reply this step (None: no model wrote one)."""
     error: str | None = None
 
 

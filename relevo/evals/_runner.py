@@ -342,6 +342,7 @@ def _turn_record(
             node_ms=node_ms,
             turn_ms=round(turn_ms, 3),
             model_calls=usage,
+            guard=result.guard,
         ),
         asked_for,
     )

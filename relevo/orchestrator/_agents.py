@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from relevo._config import RelevoConfig
 from relevo._errors import ConfigurationError
 from relevo.agents import (
+    GroundingGuard,
     KnowledgeBase,
     LLMResolver,
     LLMSummarizer,
@@ -77,6 +78,10 @@ def model_backed_agents(
             max_steps=config.models.max_tool_steps,
             kb_min_score=config.resolver.kb_min_score,
             on_failure=failure,
+            guard=GroundingGuard(id_patterns=config.guard.id_patterns),
+            guard_mode=config.guard.mode,
+            on_ungrounded=config.guard.on_failure,
+            allowed_urls=config.guard.allowed_urls,
         )
     if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
         assert isinstance(summarizer, OfflineSummarizer)

@@ -190,6 +190,12 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             model_error=resolution.model_error,
         )
         decision = ctx.agents.policy.evaluate(view, "resolution")
+        guard = resolution.guard
+        if guard is not None and guard.action == "handoff":
+            # The model's reply failed the grounding guard twice and the desk hands such turns to a human.
+            evidence = "; ".join(guard.failed)[:500]
+            reason = EscalationReason(code="ungrounded_reply", evidence=evidence)
+            decision = decision.model_copy(update={"fired": True, "reasons": [*decision.reasons, reason]})
         update: Update = {
             "attempts": resolution.attempts,
             "facts": resolution.facts,
@@ -198,6 +204,8 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             "escalations": [decision],
             "model_calls": calls.calls,
         }
+        if guard is not None:
+            update["guard_reports"] = [guard]
         if resolution.pending_offer is not None:
             update["pending_offer"] = resolution.pending_offer
         elif resolution.clear_offer:

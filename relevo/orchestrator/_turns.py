@@ -10,6 +10,7 @@ from relevo.contracts import (
     AIMessage,
     ConversationState,
     EscalationDecision,
+    GuardReport,
     HandoffPacket,
     HumanAgentMessage,
     Message,
@@ -41,6 +42,11 @@ class TurnResult(BaseModel):
     """Everything this event added to the transcript."""
     model_calls: list[ModelCall] = []
     """Every model call this event made (agent, provider, model, latency, tokens, cost)."""
+    grounding: list[str] = []
+    """The tool calls and knowledge-base articles the AI's reply rests on."""
+    guard: GuardReport | None = None
+    """What the grounding guard checked in a model-written reply, what failed and what it did (None: no model
+    wrote a reply this event)."""
 
     @classmethod
     def between(cls, before: ConversationState, after: ConversationState, text: str) -> TurnResult:
@@ -59,6 +65,10 @@ class TurnResult(BaseModel):
             reasons = [r for d in decisions for r in d.reasons]
             escalation = EscalationDecision(fired=bool(reasons), reasons=reasons, message_id=signals.message_id)
         packet = after.packet if after.packet is not None and after.packet != before.packet else None
+        grounding = [g for m in replies if isinstance(m, AIMessage) for g in m.grounding]
+        guard = None
+        if signals is not None:
+            guard = next((g for g in reversed(after.guard_reports) if g.message_id == signals.message_id), None)
         return cls(
             conversation_id=after.conversation_id,
             input=text,
@@ -70,4 +80,6 @@ class TurnResult(BaseModel):
             packet=packet,
             messages=list(new),
             model_calls=list(after.model_calls[len(before.model_calls) :]),
+            grounding=grounding,
+            guard=guard,
         )
