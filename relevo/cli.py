@@ -152,6 +152,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config, overrides=_model_overrides(args), environ=os.environ)
+        if args.command in ("demo", "chat", "serve"):
+            # A missing API key fails here, before the desk loads, never on a customer's first message.
+            from relevo.orchestrator._agents import check_model_credentials
+
+            check_model_credentials(config)
         return _dispatch(args, config)
     except BadInputError as exc:
         print(f"relevo: {exc}", file=sys.stderr)

@@ -2,7 +2,13 @@
 (``relevo.models.offline``), with per-agent chains, fallback, accounting and budgets."""
 
 from relevo.models._chain import CallLedger, ModelChain
-from relevo.models._errors import BudgetExhausted, InvalidOutput, ProviderRejected, ProviderUnavailable
+from relevo.models._errors import (
+    BudgetExhausted,
+    InvalidOutput,
+    ProviderAuthError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from relevo.models._hygiene import sanitize_history
 from relevo.models._langchain import LangChainModel
 from relevo.models._litellm import LiteLLMModel, to_openai_messages
@@ -32,6 +38,7 @@ __all__ = [
     "ModelPort",
     "ModelRequest",
     "ModelResponse",
+    "ProviderAuthError",
     "ProviderRejected",
     "ProviderUnavailable",
     "SystemTurn",

@@ -4,6 +4,7 @@ and a per-conversation budget."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -11,12 +12,19 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from relevo.contracts import ModelCall
-from relevo.models._errors import BudgetExhausted, InvalidOutput, ProviderRejected, ProviderUnavailable
+from relevo.models._errors import (
+    BudgetExhausted,
+    InvalidOutput,
+    ProviderAuthError,
+    ProviderRejected,
+    ProviderUnavailable,
+)
 from relevo.models._port import AssistantTurn, ModelPort, ModelRequest, ModelResponse, UserTurn
 
 __all__ = ["CallLedger", "ModelChain"]
 
 _T = TypeVar("_T", bound=BaseModel)
+_log = logging.getLogger("relevo.models")
 
 
 class CallLedger:
@@ -73,33 +81,46 @@ class ModelChain:
         return " → ".join(m.name for m in self.models)
 
     def complete(self, request: ModelRequest, ledger: CallLedger) -> ModelResponse:
-        """The first answer from the chain. Falls over on unavailability, never on a rejection.
+        """The first answer from the chain. Falls over on unavailability and on refused credentials (never
+        retried, logged as a configuration error), never on a rejection.
 
         Raises:
             ProviderRejected: a provider refused the request.
-            ProviderUnavailable: every model in the chain failed.
+            ProviderAuthError: no model answered and at least one refused its credentials.
+            ProviderUnavailable: every model in the chain was unavailable.
             BudgetExhausted: the budget ran out before an answer.
         """
         failures: list[str] = []
+        misconfigured = False
         for position, model in enumerate(self.models):
             try:
                 return self._attempt(model, request, ledger, "fallback" if position else "answer")
             except ProviderUnavailable as exc:
                 failures.append(exc.reason)
-        raise ProviderUnavailable(self.name, "; ".join(failures))
+            except ProviderAuthError as exc:
+                misconfigured = True
+                failures.append(f"{model.name}: {exc.reason}")
+        raise self._exhausted(failures, misconfigured=misconfigured)
+
+    def _exhausted(self, failures: list[str], *, misconfigured: bool) -> ProviderUnavailable | ProviderAuthError:
+        """The error when no model answered: a configuration error outranks unavailability."""
+        if misconfigured:
+            return ProviderAuthError(self.name, "; ".join(failures))
+        return ProviderUnavailable(self.name, "; ".join(failures))
 
     def structured(self, request: ModelRequest, schema: type[_T], ledger: CallLedger) -> _T:
         """A validated ``schema`` instance: each model gets one repair attempt, then the next model is tried.
 
         Raises:
             InvalidOutput: no model produced valid output.
-            ProviderRejected, ProviderUnavailable, BudgetExhausted: as for :meth:`complete`.
+            ProviderRejected, ProviderAuthError, ProviderUnavailable, BudgetExhausted: as for :meth:`complete`.
         """
         request = request.model_copy(
             update={"output_schema": schema.model_json_schema(), "schema_name": schema.__name__}
         )
         failures: list[str] = []
         unavailable = 0
+        misconfigured = False
         for position, model in enumerate(self.models):
             try:
                 response = self._attempt(model, request, ledger, "fallback" if position else "answer")
@@ -126,8 +147,12 @@ class ModelChain:
             except ProviderUnavailable as exc:
                 unavailable += 1
                 failures.append(exc.reason)
+            except ProviderAuthError as exc:
+                unavailable += 1
+                misconfigured = True
+                failures.append(f"{model.name}: {exc.reason}")
         if unavailable == len(self.models):
-            raise ProviderUnavailable(self.name, "; ".join(failures))
+            raise self._exhausted(failures, misconfigured=misconfigured)
         raise InvalidOutput(self.name, "; ".join(failures))
 
     def _attempt(self, model: ModelPort, request: ModelRequest, ledger: CallLedger, purpose: str) -> ModelResponse:
@@ -147,7 +172,10 @@ class ModelChain:
         started = time.perf_counter()
         try:
             response = model.complete(request)
-        except (ProviderUnavailable, ProviderRejected) as exc:
+        except (ProviderUnavailable, ProviderRejected, ProviderAuthError) as exc:
+            if isinstance(exc, ProviderAuthError):
+                # A configuration error, not bad luck: loud in the logs, whatever the chain does next.
+                _log.error("agent %s: %s", self.agent, exc)
             ledger.record(
                 ModelCall.model_validate(
                     {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from relevo._errors import ModelError
+from relevo._errors import ConfigurationError, ModelError
 
-__all__ = ["BudgetExhausted", "InvalidOutput", "ProviderRejected", "ProviderUnavailable"]
+__all__ = ["BudgetExhausted", "InvalidOutput", "ProviderAuthError", "ProviderRejected", "ProviderUnavailable"]
 
 
 class ProviderUnavailable(ModelError):
@@ -22,6 +22,19 @@ class ProviderRejected(ModelError):
 
     def __init__(self, model: str, reason: str) -> None:
         super().__init__(f"{model} rejected the request: {reason}")
+        self.model = model
+        self.reason = reason
+
+
+class ProviderAuthError(ModelError, ConfigurationError):
+    """The provider refused our credentials (401, 403, a missing or revoked key): a configuration error.
+
+    Never retried against the same model; the chain may try the next one, but the failure is recorded, logged
+    and reported as a configuration error, never as "unavailable".
+    """
+
+    def __init__(self, model: str, reason: str) -> None:
+        super().__init__(f"{model} configuration error (credentials refused): {reason}")
         self.model = model
         self.reason = reason
 

@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from relevo.models._errors import ProviderRejected, ProviderUnavailable
+from relevo.models._errors import ProviderAuthError, ProviderRejected, ProviderUnavailable
 from relevo.models._hygiene import sanitize_history
 from relevo.models._port import (
     AssistantTurn,
@@ -97,6 +97,8 @@ def _classify(name: str, exc: Exception) -> Exception:
     if isinstance(status, int):
         if status == 429 or status >= 500:
             return ProviderUnavailable(name, f"HTTP {status}: {exc}")
+        if status in (401, 403):
+            return ProviderAuthError(name, f"HTTP {status}: {exc}")
         return ProviderRejected(name, f"HTTP {status}: {exc}")
     transient = isinstance(exc, TimeoutError | ConnectionError)
     if transient or any(part in type(exc).__name__ for part in _UNAVAILABLE_NAMES):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import sys
 import time
+import warnings
 from typing import Any, Literal
 
-from relevo.models._errors import ProviderRejected, ProviderUnavailable
+from relevo._errors import ConfigurationError
+from relevo.models._errors import ProviderAuthError, ProviderRejected, ProviderUnavailable
 from relevo.models._hygiene import sanitize_history
 from relevo.models._port import (
     AssistantTurn,
@@ -21,6 +24,7 @@ from relevo.models._port import (
     ToolTurn,
     Usage,
 )
+from relevo.models._retry_after import parse_retry_after
 
 __all__ = ["LiteLLMModel", "StructuredOutput", "to_openai_messages"]
 
@@ -28,6 +32,10 @@ StructuredOutput = Literal["auto", "json_schema", "json_object"]
 """How an output schema is sent: OpenAI's ``json_schema`` response format; ``json_object`` with a ``schema``
 (llama-cpp-python's server, which turns it into a grammar); ``auto``: ``json_schema`` until the server rejects
 that response format, then ``json_object`` for the rest of this model's life."""
+
+
+_DEFAULT_BASE = frozenset({"ollama", "ollama_chat"})
+"""Providers whose base URL litellm defaults to a local daemon when none is configured."""
 
 
 def _litellm() -> Any:
@@ -70,6 +78,52 @@ class LiteLLMModel:
     @property
     def provider(self) -> str:
         return self.model.split("/", 1)[0] if "/" in self.model else "openai"
+
+    def missing_credentials(self) -> list[str]:
+        """The environment variables litellm needs to reach this model and cannot find (``OPENAI_API_KEY``,
+        ``AWS_ACCESS_KEY_ID``...), read the way litellm reads them, without calling the model.
+
+        A model given an ``api_key`` needs no key variable; one given an ``api_base`` (a local OpenAI-compatible
+        server) needs neither key nor base variables; Ollama's base defaults to the local daemon.
+
+        Raises:
+            ConfigurationError: litellm cannot tell which provider the model string names.
+        """
+        litellm = _litellm()
+        banner = io.StringIO()  # litellm prints a provider-list banner before raising; our error says more
+        try:
+            with contextlib.redirect_stdout(banner):
+                provider = litellm.get_llm_provider(self.model, api_base=self.api_base)[1]
+                found = litellm.validate_environment(model=self.model, api_key=self.api_key, api_base=self.api_base)
+        except Exception as exc:
+            raise ConfigurationError(
+                f"litellm cannot tell which provider serves model {self.model!r} (write it as "
+                "'provider/model', e.g. openai/gpt-4o-mini; see https://docs.litellm.ai/docs/providers)"
+            ) from exc
+        missing = [str(name) for name in found.get("missing_keys", [])]
+        if self.api_key or self.api_base:
+            missing = [name for name in missing if "API_KEY" not in name]
+        if self.api_base or provider in _DEFAULT_BASE:
+            missing = [name for name in missing if "API_BASE" not in name]
+        return missing
+
+    def warm(self) -> None:
+        """Import litellm and walk one call's code path for this model, answered by litellm's
+        ``mock_response``: no network, no model call, no cost. A server calls this at start-up so that its first
+        customer does not pay the import (seconds on a busy machine)."""
+        litellm = _litellm()
+        # A warm-up that fails only leaves the rest of the import to the first call: never worth failing start-up.
+        # Its lazy imports warn about pydantic qualifiers: not ours, and not the operator's concern at start-up.
+        with contextlib.suppress(Exception), contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            litellm.completion(
+                model=self.model,
+                messages=[{"role": "user", "content": "warm-up"}],
+                mock_response="ok",
+                api_base=self.api_base,
+                api_key=self.api_key or "not-needed",
+                num_retries=0,
+            )
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         litellm = _litellm()
@@ -208,13 +262,12 @@ def _cost(litellm: Any, raw: Any, api_base: str | None) -> float:
 
 def _classify(model: str, exc: Exception, litellm: Any) -> Exception:
     errors = litellm.exceptions
-    retry_after = None
     headers = getattr(exc, "litellm_response_headers", None) or getattr(getattr(exc, "response", None), "headers", None)
-    if headers is not None:
-        try:
-            retry_after = float(headers.get("retry-after")) if headers.get("retry-after") else None
-        except (TypeError, ValueError):
-            retry_after = None
+    raw_retry_after = headers.get("retry-after") if headers is not None else None
+    retry_after = parse_retry_after(str(raw_retry_after)) if raw_retry_after is not None else None
+    status = getattr(exc, "status_code", None)
+    if isinstance(exc, (errors.AuthenticationError, errors.PermissionDeniedError)) or status in (401, 403):
+        return ProviderAuthError(model, f"{type(exc).__name__}: {_short(exc)}")
     unavailable = (
         errors.RateLimitError,
         errors.ServiceUnavailableError,
@@ -226,7 +279,6 @@ def _classify(model: str, exc: Exception, litellm: Any) -> Exception:
     )
     if isinstance(exc, unavailable):
         return ProviderUnavailable(model, f"{type(exc).__name__}: {_short(exc)}", retry_after=retry_after)
-    status = getattr(exc, "status_code", None)
     if isinstance(status, int) and (status == 429 or status >= 500):
         return ProviderUnavailable(model, f"HTTP {status}: {_short(exc)}", retry_after=retry_after)
     if isinstance(exc, errors.APIError) and status is None:

@@ -20,13 +20,14 @@ from relevo.agents import (
 from relevo.models import LiteLLMModel, ModelChain, ModelPort
 from relevo.orchestrator._context import SupportAgents
 
-__all__ = ["AGENTS", "OFFLINE", "model_backed_agents"]
+__all__ = ["AGENTS", "OFFLINE", "check_model_credentials", "model_backed_agents"]
 
 OFFLINE = "offline"
 AGENTS = ("triage", "resolver", "summarizer")
 
 
-def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> ModelChain | None:
+def _litellm_models(agent: str, config: RelevoConfig, override: ModelPort | None) -> list[LiteLLMModel] | None:
+    """The litellm models configured for ``agent`` (its own, then the fallbacks); ``None`` when it runs offline."""
     models = config.models
     spec = models.for_agent(agent)
     if override is None and spec == OFFLINE:
@@ -36,18 +37,52 @@ def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> Mode
         api_key = os.environ.get(models.api_key_env)
         if not api_key:
             raise ConfigurationError(f"models.api_key_env names {models.api_key_env}, which is not set")
-    ports: list[ModelPort] = [override] if override is not None else []
-    for name in ([] if override is not None else [spec]) + [f for f in models.fallbacks if f != OFFLINE]:
-        ports.append(
-            LiteLLMModel(
-                name,
-                api_base=models.api_base or None,
-                api_key=api_key,
-                timeout=models.timeout_s,
-                structured_output=models.structured_output,
-            )
+    return [
+        LiteLLMModel(
+            name,
+            api_base=models.api_base or None,
+            api_key=api_key,
+            timeout=models.timeout_s,
+            structured_output=models.structured_output,
         )
+        for name in ([] if override is not None else [spec]) + [f for f in models.fallbacks if f != OFFLINE]
+    ]
+
+
+def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> ModelChain | None:
+    configured = _litellm_models(agent, config, override)
+    if configured is None:
+        return None
+    models = config.models
+    ports: list[ModelPort] = [override, *configured] if override is not None else [*configured]
     return ModelChain(agent, ports, retries=models.retries, max_retry_wait_s=models.max_retry_wait_s)
+
+
+def check_model_credentials(config: RelevoConfig, overrides: Mapping[str, ModelPort] | None = None) -> None:
+    """Check that every model an agent may call has its credentials, the way litellm reads them, without
+    calling any model, and warm litellm up (:meth:`LiteLLMModel.warm`): litellm is imported only when an agent
+    is configured for a model, so a server pays that import at start-up, never on a customer's first turn, and
+    an all-offline configuration never imports it.
+
+    Raises:
+        ConfigurationError: naming each agent, model and missing environment variable.
+    """
+    problems: list[str] = []
+    configured: list[LiteLLMModel] = []
+    for agent in AGENTS:
+        for model in _litellm_models(agent, config, (overrides or {}).get(agent)) or []:
+            configured.append(model)
+            missing = model.missing_credentials()
+            if missing:
+                problems.append(f"agent {agent!r}: model {model.model!r} needs {', '.join(missing)}, which is not set")
+    if not problems:
+        for model in {m.model: m for m in configured}.values():
+            model.warm()
+    if problems:
+        raise ConfigurationError(
+            "; ".join(problems) + ". Export the variable, name another one in models.api_key_env, or point "
+            "models.api_base (--api-base) at a local OpenAI-compatible server"
+        )
 
 
 def model_backed_agents(
@@ -59,11 +94,12 @@ def model_backed_agents(
     """``offline`` with each agent whose configuration names a model replaced by its LLM backend.
 
     Raises:
-        ConfigurationError: an unknown agent name in ``models.agents`` or a missing API key variable.
+        ConfigurationError: an unknown agent name in ``models.agents`` or a missing credential.
     """
     unknown = (set(config.models.agents) | set(overrides)) - set(AGENTS)
     if unknown:
         raise ConfigurationError(f"models.agents: unknown agent(s) {sorted(unknown)}; known: {', '.join(AGENTS)}")
+    check_model_credentials(config, overrides)
     triage, resolver, summarizer = offline.triage, offline.resolver, offline.summarizer
     failure = config.models.on_failure
     if (chain := _chain("triage", config, overrides.get("triage"))) is not None:

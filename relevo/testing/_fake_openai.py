@@ -29,7 +29,8 @@ class Behaviour:
     text: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     status: int = 200
-    retry_after: float | None = None
+    retry_after: float | str | None = None
+    """Seconds, or any text sent verbatim as the ``Retry-After`` header (an HTTP-date, or garbage)."""
 
     @classmethod
     def answer(cls, text: str = "", tool_calls: list[dict[str, Any]] | None = None) -> Behaviour:
@@ -40,7 +41,7 @@ class Behaviour:
         return cls("answer", text=json.dumps(value))
 
     @classmethod
-    def error(cls, status: int, retry_after: float | None = None) -> Behaviour:
+    def error(cls, status: int, retry_after: float | str | None = None) -> Behaviour:
         return cls("status", status=status, retry_after=retry_after)
 
     @classmethod

@@ -38,7 +38,9 @@ def test_escalation_dataset_needs_its_label_column(tmp_path: Path) -> None:
         evaluate_escalation_dataset(data)
 
 
-@pytest.mark.skipif(not BANKING.is_dir(), reason="../shared/evaldata/banking77 is not on this machine")
+@pytest.mark.skipif(
+    not BANKING.is_dir(), reason=f"optional evaluation data {BANKING}/train.csv is absent (README: Evaluate)"
+)
 def test_intents_on_a_banking77_subset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     labels = ("card_arrival", "exchange_rate", "lost_or_stolen_card")
 

@@ -172,7 +172,10 @@ _BANKING77 = Path(__file__).resolve().parents[4] / "shared" / "evaldata" / "bank
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _BANKING77.exists(), reason="Banking77 lives outside the repository (../shared)")
+@pytest.mark.skipif(
+    not _BANKING77.exists(),
+    reason=f"optional evaluation data {_BANKING77} is absent (Banking77, CC BY 4.0: README, Evaluate)",
+)
 def test_banking77_training_texts_leave_one_out(embedder: E5Embedder) -> None:
     # Training texts only: 3 examples for each of 20 labels, estimate by leave-one-out (no test split here).
     with _BANKING77.open(newline="", encoding="utf-8") as handle:
