@@ -7,12 +7,14 @@ forward (False: not ahead of what is recorded, so a late ``delivered`` never ove
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from relevo.contracts import Channel
+from relevo.orchestrator import MAX_MESSAGE_CHARS
 
 if TYPE_CHECKING:
     # Imported lazily at run time (see make_inbound): relevo.server imports relevo.channels to mount the routers,
@@ -47,8 +49,31 @@ class StatusUpdate:
     """The provider's error code and title for ``failed`` (never the recipient's number)."""
 
 
+EDGE_MAX_CHARS = 2 * MAX_MESSAGE_CHARS
+"""What a webhook keeps of a message's text: twice what a turn reads, so the turn still sees (and records) that
+the message was cut, while nothing past this is stored, redacted or scanned."""
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+"""NUL (Postgres cannot store it) and unpaired surrogates (not encodable as UTF-8)."""
+
+
+def edge_text(text: str, limit: int = EDGE_MAX_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with NUL and unpaired surrogates replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text[:limit])
+
+
 def make_inbound(channel: Channel, message_id: str, handle: str, text: str, received_at: datetime) -> Inbound:
-    """A :class:`relevo.server._ports.Inbound` (imported here, at call time; see the import note above)."""
+    """A :class:`relevo.server._ports.Inbound` (imported here, at call time; see the import note above).
+
+    Every field passes :func:`edge_text` first: the text is cut to :data:`EDGE_MAX_CHARS`, ids and handles to
+    200 characters, before anything else reads them.
+    """
     from relevo.server._ports import Inbound
 
-    return Inbound(channel=channel, message_id=message_id, handle=handle, text=text, received_at=received_at)
+    return Inbound(
+        channel=channel,
+        message_id=edge_text(message_id, 200),
+        handle=edge_text(handle, 200),
+        text=edge_text(text),
+        received_at=received_at,
+    )

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from relevo._errors import BadInputError, RelevoError
 from relevo.channels._delivery import AcceptInbound, Clock, RecordStatus, StatusUpdate, make_inbound, utc_now
+from relevo.channels._openapi import webhook_responses
 from relevo.channels._settings import TwilioSettings
 from relevo.channels._signatures import verify_twilio_signature
 from relevo.contracts import Channel
@@ -62,6 +63,9 @@ _STATUSES: dict[str, DeliveryStatus] = {
 
 _MEDIA_KINDS = {"image": "image", "audio": "audio", "video": "video"}
 _MAX_MEDIA = 10  # Twilio's limit per message
+_MAX_FIELDS = 200
+"""Form fields per webhook at most (Twilio sends about 40); more is not Twilio, refused before the signature check
+sorts and hashes them."""
 
 
 def twilio_router(
@@ -82,7 +86,18 @@ def twilio_router(
     """
     router = APIRouter(tags=["channels"])
 
-    @router.post(TWILIO_MESSAGES_PATH, summary="Twilio inbound messages (SMS and WhatsApp)")
+    @router.post(
+        TWILIO_MESSAGES_PATH,
+        summary="Twilio inbound messages (SMS and WhatsApp)",
+        response_class=Response,
+        responses=webhook_responses(
+            400,
+            401,
+            413,
+            503,
+            ok={200: {"description": "Empty TwiML (replies go out later).", "content": {"text/xml": {}}}},
+        ),
+    )
     async def receive_twilio_message(request: Request) -> Response:
         """Verify and queue one inbound message; empty TwiML, 401 unsigned, 400 malformed, 503 not ready."""
         params = await _verified_params(request, settings)
@@ -101,7 +116,13 @@ def twilio_router(
             _log.info("Twilio redelivered message %s, already queued", inbound.message_id)
         return Response(EMPTY_TWIML, media_type="text/xml", headers={"X-Relevo-Duplicate": str(int(not accepted))})
 
-    @router.post(TWILIO_STATUS_PATH, summary="Twilio delivery status callbacks")
+    @router.post(
+        TWILIO_STATUS_PATH,
+        summary="Twilio delivery status callbacks",
+        status_code=204,
+        response_class=Response,
+        responses=webhook_responses(400, 401, 413, 503, ok={204: {"description": "Recorded (or ignored)."}}),
+    )
     async def receive_twilio_status(request: Request) -> Response:
         """Verify and record one status callback; 204, 401 unsigned, 400 malformed, 503 not ready."""
         params = await _verified_params(request, settings)
@@ -129,14 +150,22 @@ async def _verified_params(request: Request, settings: TwilioSettings) -> dict[s
     if settings.missing_to_receive or settings.auth_token is None:
         detail = f"the Twilio channel is not configured: set {', '.join(settings.missing_to_receive)}"
         return JSONResponse({"detail": detail}, status_code=503)
-    body = await request.body()
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        pairs = None
+    body = await request.body()  # at most the server's body cap (413 beyond it)
     signature = request.headers.get("x-twilio-signature")
     url = signed_url(request, settings)
-    if pairs is None or not verify_twilio_signature(url, pairs, signature, settings.auth_token.get_secret_value()):
+    secret = settings.auth_token.get_secret_value()
+    # Parsing and hashing a large form is CPU work: off the event loop.
+    return await run_in_threadpool(_check_form, body, url, signature, secret)
+
+
+def _check_form(body: bytes, url: str, signature: str | None, secret: str) -> dict[str, str] | Response:
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=_MAX_FIELDS)
+    except UnicodeDecodeError:
+        pairs = None
+    except ValueError:  # more than _MAX_FIELDS fields
+        return JSONResponse({"detail": f"more than {_MAX_FIELDS} form fields"}, status_code=400)
+    if pairs is None or not verify_twilio_signature(url, pairs, signature, secret):
         reason = "missing X-Twilio-Signature" if not signature else "invalid X-Twilio-Signature"
         _log.warning("refused a Twilio webhook: %s", reason)
         return JSONResponse({"detail": reason}, status_code=401)

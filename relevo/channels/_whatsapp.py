@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from relevo._errors import BadInputError, RelevoError
 from relevo.channels._delivery import AcceptInbound, Clock, RecordStatus, utc_now
+from relevo.channels._openapi import webhook_responses
 from relevo.channels._settings import WhatsAppSettings
 from relevo.channels._signatures import verify_whatsapp_signature
 from relevo.channels._whatsapp_payload import WhatsAppDelivery, parse_whatsapp_payload
@@ -26,6 +27,22 @@ __all__ = ["WHATSAPP_WEBHOOK_PATH", "whatsapp_router"]
 WHATSAPP_WEBHOOK_PATH = "/webhooks/whatsapp"
 
 _log = logging.getLogger("relevo.channels.whatsapp")
+
+_COUNTS: dict[str, object] = {
+    "description": "Queued: how many messages were new or redeliveries, statuses recorded or stale, items skipped.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    name: {"type": "integer"}
+                    for name in ("accepted", "duplicates", "statuses", "stale_statuses", "skipped")
+                },
+                "required": ["accepted", "duplicates", "statuses", "stale_statuses", "skipped"],
+            }
+        }
+    },
+}
 
 
 def whatsapp_router(
@@ -47,7 +64,12 @@ def whatsapp_router(
     """
     router = APIRouter(tags=["channels"])
 
-    @router.get(WHATSAPP_WEBHOOK_PATH, response_class=PlainTextResponse, summary="WhatsApp webhook verification")
+    @router.get(
+        WHATSAPP_WEBHOOK_PATH,
+        response_class=PlainTextResponse,
+        summary="WhatsApp webhook verification",
+        responses=webhook_responses(403, 503, ok={200: {"description": "The challenge, echoed."}}),
+    )
     async def verify_whatsapp_webhook(request: Request) -> Response:
         """Meta's subscription check: echo ``hub.challenge`` when ``hub.verify_token`` matches."""
         if settings.missing_to_verify or settings.verify_token is None:
@@ -61,7 +83,12 @@ def whatsapp_router(
             return PlainTextResponse("verification failed", status_code=403)
         return PlainTextResponse(query.get("hub.challenge", ""))
 
-    @router.post(WHATSAPP_WEBHOOK_PATH, summary="WhatsApp webhook deliveries (messages and statuses)")
+    @router.post(
+        WHATSAPP_WEBHOOK_PATH,
+        summary="WhatsApp webhook deliveries (messages and statuses)",
+        response_class=JSONResponse,
+        responses=webhook_responses(400, 401, 413, 503, ok={200: _COUNTS}),
+    )
     async def receive_whatsapp_webhook(request: Request) -> Response:
         """Verify, parse and queue one delivery; 200 with counts, 401 unsigned, 400 unparseable, 503 not ready."""
         if settings.missing_to_receive or settings.app_secret is None:
@@ -73,17 +100,20 @@ def whatsapp_router(
             _log.warning("refused a WhatsApp delivery: %s", reason)
             return JSONResponse({"detail": reason}, status_code=401)
         try:
-            delivery = parse_whatsapp_payload(body, clock=clock)
+            # Parsing (at most the server's body cap) and queueing run off the event loop.
+            counts = await run_in_threadpool(_receive, body, clock, accept, on_status)
         except BadInputError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=400)
-        try:
-            counts = await run_in_threadpool(_hand_over, delivery, accept, on_status)
         except RelevoError as exc:
             _log.error("could not queue a WhatsApp delivery (%s); Meta will retry", type(exc).__name__)
             return JSONResponse({"detail": "could not queue the delivery; retry later"}, status_code=503)
         return JSONResponse(counts)
 
     return router
+
+
+def _receive(body: bytes, clock: Clock, accept: AcceptInbound, on_status: RecordStatus) -> dict[str, int]:
+    return _hand_over(parse_whatsapp_payload(body, clock=clock), accept, on_status)
 
 
 def _hand_over(delivery: WhatsAppDelivery, accept: AcceptInbound, on_status: RecordStatus) -> dict[str, int]:

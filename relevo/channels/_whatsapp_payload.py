@@ -11,19 +11,25 @@ Shape (``object: whatsapp_business_account``)::
 Every message type becomes text, so nothing a customer sent is lost: text as written, a button or list choice as
 its title, anything else as a bracketed placeholder with what can be said in words (``[image] caption``,
 ``[location: Rua Augusta, Lisboa]``). A malformed item is skipped and counted; it never fails its siblings.
+
+The body is parsed by pydantic-core's parser (no NaN, at most 200 levels of nesting, valid UTF-8): anything else
+is refused whole (400), which Meta never sends. An unpaired surrogate escape (``"\ud800"``, half an emoji cut by
+a client) is not refused: refusing would make Meta retry the whole delivery for days and hold back the other
+messages in it, so it becomes U+FFFD and the message is queued.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic_core import from_json
 
 from relevo._errors import BadInputError
+from relevo._json_escapes import replace_lone_surrogate_escapes
 from relevo.channels._delivery import Clock, StatusUpdate, make_inbound, utc_now
 
 if TYPE_CHECKING:
@@ -187,12 +193,13 @@ def parse_whatsapp_payload(body: bytes, *, clock: Clock = utc_now) -> WhatsAppDe
     """Parse a Cloud API webhook body (already signature-checked).
 
     Raises:
-        BadInputError: the body is not JSON, or not a JSON object of the webhook's shape.
+        BadInputError: the body is not JSON (or nests deeper than 200 levels, or has NaN), or not a JSON object of
+            the webhook's shape.
     """
     try:
-        raw = json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise BadInputError("WhatsApp webhook body is not JSON") from exc
+        raw = from_json(replace_lone_surrogate_escapes(body), allow_inf_nan=False)
+    except ValueError as exc:
+        raise BadInputError(f"WhatsApp webhook body is not JSON ({exc})") from None
     try:
         payload = _Payload.model_validate(raw)
     except ValidationError as exc:

@@ -2,6 +2,9 @@
 
 Accounts live in one JSON file (``<data_dir>/agents.json`` or ``RELEVO_AGENTS_FILE``), passwords hashed with
 scrypt. The file is re-read when it changes, so an account edited by another process is seen here too.
+
+Each account records when its password or role last changed (``changed_at``, in the file, so every process sees
+it): tokens issued before that moment stop working. There is always at least one admin.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import re
 import secrets
 import tempfile
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +31,7 @@ __all__ = [
     "DEMO_AGENTS",
     "AgentAccount",
     "AgentDirectory",
+    "LastAdminError",
     "Role",
     "hash_password",
     "verify_password",
@@ -67,6 +72,10 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(digest, base64.b64decode(expected))
 
 
+class LastAdminError(BadInputError):
+    """The change would leave no admin account (nobody could manage accounts any more)."""
+
+
 # A hash of a random password: verifying an unknown username costs as much as a known one (no timing oracle).
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(12))
 
@@ -85,6 +94,13 @@ class AgentAccount(BaseModel):
     available: bool = True
     """Takes new handoffs (routing skips agents who are away)."""
     password_hash: str = Field(default="", repr=False)
+    changed_at: float | None = None
+    """When the password or role last changed, or the account was created through :meth:`AgentDirectory.save`
+    (Unix seconds); tokens issued before are refused. None: never (the demo accounts a fresh server writes)."""
+
+    def signed_in_before_change(self, issued_at: float) -> bool:
+        """Whether a token issued at ``issued_at`` (Unix seconds) predates the last password or role change."""
+        return self.changed_at is not None and issued_at < self.changed_at
 
     @field_validator("username")
     @classmethod
@@ -131,8 +147,9 @@ class AgentDirectory:
         ConfigurationError: the file exists but is not a valid agents file.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self._clock = clock
         self._guard = threading.RLock()
         self._stamp: tuple[int, int] | None = None
         self._accounts: dict[str, AgentAccount] = {}
@@ -175,12 +192,17 @@ class AgentDirectory:
     ) -> AgentAccount:
         """Create or update an account; a new account needs a password (at least 8 characters).
 
+        A new password, a new role, or a new account ends every token issued for the username before.
+
         Raises:
             BadInputError: bad username, missing or short password.
+            LastAdminError: the account is the last admin and the change takes its role away.
         """
         with self._guard:
             self._reload()
             current = self._accounts.get(username)
+            if current is not None and current.role == "admin" and role != "admin":
+                self._keep_an_admin(username, "demoted")
             if password is not None:
                 if len(password) < _MIN_PASSWORD:
                     raise BadInputError(f"a password needs at least {_MIN_PASSWORD} characters")
@@ -189,6 +211,7 @@ class AgentDirectory:
                 hashed = current.password_hash
             else:
                 raise BadInputError(f"a new agent ({username}) needs a password")
+            changed = current is None or password is not None or current.role != role
             try:
                 account = AgentAccount(
                     username=username,
@@ -198,6 +221,7 @@ class AgentDirectory:
                     languages=_clean(languages),
                     available=available,
                     password_hash=hashed,
+                    changed_at=self._clock() if changed or current is None else current.changed_at,
                 )
             except ValidationError as exc:
                 raise BadInputError(f"agent {username!r}: {exc.errors(include_url=False)[0]['msg']}") from exc
@@ -222,11 +246,19 @@ class AgentDirectory:
             return updated
 
     def delete(self, username: str) -> bool:
-        """Remove an account; False when there was none. Its tokens stop working at once."""
+        """Remove an account; False when there was none. Its tokens stop working at once.
+
+        Raises:
+            LastAdminError: the account is the last admin.
+        """
         with self._guard:
             self._reload()
-            if self._accounts.pop(username, None) is None:
+            current = self._accounts.get(username)
+            if current is None:
                 return False
+            if current.role == "admin":
+                self._keep_an_admin(username, "deleted")
+            del self._accounts[username]
             self._write()
             return True
 
@@ -239,6 +271,10 @@ class AgentDirectory:
             self._accounts = {a.username: a.model_copy(update={"password_hash": hashed}) for a in DEMO_AGENTS}
             self._write()
             return list(self._accounts.values())
+
+    def _keep_an_admin(self, username: str, change: str) -> None:
+        if not any(a.role == "admin" for name, a in self._accounts.items() if name != username):
+            raise LastAdminError(f"{username!r} is the last admin and cannot be {change}: make another admin first")
 
     # -- file -----------------------------------------------------------------------------------------
     def _reload(self) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from relevo.contracts import (
     AIMessage,
@@ -48,7 +48,21 @@ __all__ = [
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields refused, types strict (``0`` is not ``false``, ``"1"`` is not ``1``), and no
+    NUL character in any text (Postgres cannot store one; nothing a person types holds one)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and "\x00" in t for t in texts):  # pyright: ignore[reportUnknownVariableType]
+            raise ValueError("text may not contain a NUL character (\\u0000)")
+        return value
+
+
+_Name = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 # -- customers (web chat) ---------------------------------------------------------------------------------
@@ -199,8 +213,12 @@ class AgentUpdate(_Body):
 
     name: str = Field(min_length=1, max_length=80)
     role: Role = "agent"
-    skills: list[str] = Field(default_factory=list[str], max_length=50)
-    languages: list[str] = Field(default_factory=lambda: ["en"], max_length=20)
+    skills: list[_Name] = Field(
+        default_factory=list[str], max_length=50, description="Queue or skill names (`*`: all)."
+    )
+    languages: list[_Name] = Field(
+        default_factory=lambda: ["en"], max_length=20, description="Language codes (`*`: all)."
+    )
     available: bool = True
     password: str | None = Field(default=None, min_length=8, max_length=200, description="Required for a new agent.")
 

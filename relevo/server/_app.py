@@ -30,7 +30,7 @@ from relevo._errors import (
 )
 from relevo.agents import render_card
 from relevo.demo import DemoStore
-from relevo.server._agents import AgentAccount
+from relevo.server._agents import AgentAccount, LastAdminError
 from relevo.server._api_models import (
     AgentProfile,
     AgentUpdate,
@@ -52,18 +52,26 @@ from relevo.server._api_models import (
     transcript,
 )
 from relevo.server._board import Kpis
+from relevo.server._edge import (
+    StrictJsonRoute,
+    error_responses,
+    install_validation_handler,
+    problems,
+    unprocessable,
+)
 from relevo.server._ports import BoardRow, Inbound
 from relevo.server._runtime import ServerRuntime, open_runtime
 from relevo.server._service import AccessError
 from relevo.server._settings import ServeSettings
-from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._streams import chat_events, console_events
+from relevo.server._throttle import LoginThrottle
 from relevo.server._tokens import AgentClaims, CustomerClaims
 
 __all__ = ["create_app"]
 
 _STATIC = Path(__file__).parent / "static"
 _CUSTOMER_TOKEN_TTL = timedelta(days=30)
+_MAX_KPI_HOURS = 24 * 366 * 10
 _PAGE_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -95,6 +103,8 @@ async def _current_agent(runtime: Runtime, credentials: Credentials) -> AgentAcc
     account = runtime.agents.get(claims.sub)
     if account is None:
         raise _unauthorized("this account no longer exists")
+    if account.signed_in_before_change(claims.iat):
+        raise _unauthorized("this account's password or role changed since you signed in: sign in again")
     return account
 
 
@@ -123,7 +133,7 @@ Customer = Annotated[CustomerClaims, Depends(_current_customer)]
 
 
 # -- web chat (customers) ---------------------------------------------------------------------------------------
-chat = APIRouter(prefix="/api/chat", tags=["web chat"])
+chat = APIRouter(prefix="/api/chat", tags=["web chat"], route_class=StrictJsonRoute, responses=error_responses(503))
 
 
 @chat.get("/customers", summary="Demo customers the chat page can play", response_model=list[DemoCustomer])
@@ -140,6 +150,7 @@ def list_demo_customers(runtime: Runtime) -> list[DemoCustomer]:
     summary="Start a web chat conversation",
     status_code=status.HTTP_201_CREATED,
     response_model=SessionResponse,
+    responses=error_responses(403, described={403: "Choosing a customer is off (RELEVO_DEMO_CUSTOMERS)."}),
 )
 def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
     """Opens a conversation and returns a customer token that grants this conversation only."""
@@ -152,7 +163,7 @@ def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
                 status.HTTP_403_FORBIDDEN, "choosing a customer is only for the demo store (RELEVO_DEMO_CUSTOMERS)"
             )
         if runtime.desk.context.store.customer(customer_id) is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"no customer {customer_id!r} in the store")
+            raise unprocessable(f"no customer {customer_id!r} in the store", "body", "customer_id")
     conversation_id, handle = runtime.service.open_web_session(customer_id)
     token = runtime.signer.customer(conversation_id, handle, _CUSTOMER_TOKEN_TTL)
     return SessionResponse(
@@ -165,14 +176,12 @@ def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
     summary="Send a customer message",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=MessageAccepted,
+    responses=error_responses(401, 403),
 )
 async def post_message(conversation_id: str, body: PostMessage, claims: Customer, runtime: Runtime) -> MessageAccepted:
     """Queues the message (202) and returns at once; the reply arrives on the event stream."""
-    # The embedded store's dedupe-checked insert takes a fraction of a millisecond and runs on the event loop (a
-    # hop to the thread pool would cost more while workers are busy with turns); a network store (Postgres)
-    # must not block the loop, so its insert goes to the thread pool.
     if not body.text.strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the message is empty")
+        raise unprocessable("the message is empty", "body", "text")
     local_id = body.client_message_id or uuid.uuid4().hex
     now = runtime.service.now()
     inbound = Inbound(
@@ -183,10 +192,9 @@ async def post_message(conversation_id: str, body: PostMessage, claims: Customer
         text=body.text,
         received_at=now,
     )
-    if isinstance(runtime.service.store, SqliteServeStore):
-        queued = runtime.service.accept(inbound)
-    else:
-        queued = await run_in_threadpool(runtime.service.accept, inbound)
+    # Never on the event loop: queueing may redact the text and waits for the store, and the loop must stay free
+    # for acks, /healthz and the live streams.
+    queued = await run_in_threadpool(runtime.service.accept, inbound)
     return MessageAccepted(message_id=local_id, queued=queued, accepted_at=now.timestamp())
 
 
@@ -194,6 +202,7 @@ async def post_message(conversation_id: str, body: PostMessage, claims: Customer
     "/conversations/{conversation_id}",
     summary="The customer's transcript",
     response_model=CustomerTranscript,
+    responses=error_responses(401, 403, 404),
 )
 def customer_transcript(conversation_id: str, claims: Customer, runtime: Runtime) -> CustomerTranscript:
     """Only what was said to or by the customer (no internal events, no handoff packet)."""
@@ -210,14 +219,17 @@ def customer_transcript(conversation_id: str, claims: Customer, runtime: Runtime
     "/conversations/{conversation_id}/events",
     summary="Live events for the customer (SSE)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "message and status events"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "message and status events"},
+        **error_responses(401, 403),
+    },
 )
 async def customer_events(
     conversation_id: str,
     claims: Customer,
     runtime: Runtime,
     request: Request,
-    after: Annotated[int, Query(ge=0, description="Messages the client already has.")] = 0,
+    after: Annotated[int, Query(ge=0, le=1_000_000, description="Messages the client already has.")] = 0,
 ) -> StreamingResponse:
     """``message``: a new message for the customer; ``status``: mode, pending count, whether the AI is typing
     and the server time (messages accepted before it and no longer pending are delivered)."""
@@ -236,15 +248,32 @@ _SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
 # -- agents ------------------------------------------------------------------------------------------------
-auth = APIRouter(prefix="/api/auth", tags=["auth"])
+auth = APIRouter(prefix="/api/auth", tags=["auth"], route_class=StrictJsonRoute, responses=error_responses(503))
 
 
-@auth.post("/login", summary="Sign in to the console", response_model=LoginResponse)
-def login(body: LoginRequest, runtime: Runtime) -> LoginResponse:
-    """Returns a bearer token for the console and admin APIs."""
+@auth.post(
+    "/login",
+    summary="Sign in to the console",
+    response_model=LoginResponse,
+    responses=error_responses(401, 413, 415, 429),
+)
+def login(body: LoginRequest, runtime: Runtime, request: Request) -> LoginResponse:
+    """Returns a bearer token for the console and admin APIs. Too many failed sign-ins to one account or from
+    one address within a window answer 429 with ``Retry-After`` (the password is then not checked)."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    address = request.client.host if request.client is not None else None
+    wait = throttle.retry_after(body.username, address)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many failed sign-ins: try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
     account = runtime.agents.authenticate(body.username, body.password)
     if account is None:
+        throttle.failed(body.username, address)
         raise _unauthorized("wrong username or password")
+    throttle.succeeded(body.username)
     ttl = timedelta(hours=runtime.settings.token_hours)
     return LoginResponse(
         token=runtime.signer.agent(account.username, ttl),
@@ -253,12 +282,12 @@ def login(body: LoginRequest, runtime: Runtime) -> LoginResponse:
     )
 
 
-@auth.get("/me", summary="The signed-in agent", response_model=AgentProfile)
+@auth.get("/me", summary="The signed-in agent", response_model=AgentProfile, responses=error_responses(401))
 def me(agent: Agent) -> AgentProfile:
     return profile_of(agent)
 
 
-console = APIRouter(prefix="/api", tags=["console"])
+console = APIRouter(prefix="/api", tags=["console"], route_class=StrictJsonRoute, responses=error_responses(401, 503))
 
 
 @console.put("/agents/me/availability", summary="Available for new handoffs, or away", response_model=AgentProfile)
@@ -289,6 +318,7 @@ def conversations(
     "/conversations/{conversation_id}",
     summary="A conversation with its handoff card",
     response_model=ConversationDetail,
+    responses=error_responses(404),
 )
 def conversation_detail(conversation_id: str, agent: Agent, runtime: Runtime) -> ConversationDetail:
     """Transcript (with internal events), the handoff packet and card, sentiment trend, facts, attempts,
@@ -322,7 +352,7 @@ def _command_result(runtime: ServerRuntime, conversation_id: str, reply: str | N
     "/conversations/{conversation_id}/takeover",
     summary="Take over",
     response_model=CommandResult,
-    responses={409: {"description": "Not waiting for a human or with the AI."}},
+    responses=error_responses(403, 404, 409, described={409: "Not waiting for a human or with the AI."}),
 )
 def takeover(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandResult:
     """From now on the AI writes nothing to the customer; customer messages wait for you."""
@@ -334,7 +364,7 @@ def takeover(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandRes
     "/conversations/{conversation_id}/reply",
     summary="Reply to the customer",
     response_model=CommandResult,
-    responses={409: {"description": "You have not taken the conversation over."}},
+    responses=error_responses(403, 404, 409, described={409: "You have not taken the conversation over."}),
 )
 def reply(conversation_id: str, body: ReplyRequest, agent: Agent, runtime: Runtime) -> CommandResult:
     """Delivered on the customer's channel (web chat, WhatsApp, SMS)."""
@@ -346,7 +376,7 @@ def reply(conversation_id: str, body: ReplyRequest, agent: Agent, runtime: Runti
     "/conversations/{conversation_id}/hand-back",
     summary="Hand over to AI",
     response_model=CommandResult,
-    responses={409: {"description": "You have not taken the conversation over."}},
+    responses=error_responses(403, 404, 409, described={409: "You have not taken the conversation over."}),
 )
 def hand_back(conversation_id: str, body: HandBackRequest, agent: Agent, runtime: Runtime) -> CommandResult:
     """The AI continues from a briefing of your note and the conversation, and follows up with the customer."""
@@ -358,7 +388,7 @@ def hand_back(conversation_id: str, body: HandBackRequest, agent: Agent, runtime
     "/conversations/{conversation_id}/resolve",
     summary="Resolve",
     response_model=CommandResult,
-    responses={409: {"description": "Already closed."}},
+    responses=error_responses(403, 404, 409, described={409: "Already closed."}),
 )
 def resolve(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandResult:
     """Close the conversation."""
@@ -370,7 +400,10 @@ def resolve(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandResu
 def kpis(
     agent: Agent,
     runtime: Runtime,
-    hours: Annotated[float | None, Query(gt=0, description="Only conversations updated in the last N hours.")] = None,
+    hours: Annotated[
+        float | None,
+        Query(gt=0, le=_MAX_KPI_HOURS, description="Only conversations updated in the last N hours (up to ten years)."),
+    ] = None,
 ) -> Kpis:
     """Containment and escalation rates, escalation reasons, time to human pickup, sentiment, queue now."""
     since = runtime.service.now() - timedelta(hours=hours) if hours is not None else None
@@ -392,7 +425,9 @@ async def board_events(agent: Agent, runtime: Runtime, request: Request) -> Stre
 
 
 # -- admin -------------------------------------------------------------------------------------------------
-admin = APIRouter(prefix="/api/admin", tags=["admin"])
+admin = APIRouter(
+    prefix="/api/admin", tags=["admin"], route_class=StrictJsonRoute, responses=error_responses(401, 403, 503)
+)
 
 
 @admin.get("/agents", summary="Console accounts", response_model=list[AgentProfile])
@@ -400,7 +435,12 @@ def list_agents(_: Admin, runtime: Runtime) -> list[AgentProfile]:
     return [profile_of(a) for a in runtime.agents.all()]
 
 
-@admin.put("/agents/{username}", summary="Create or change an account", response_model=AgentProfile)
+@admin.put(
+    "/agents/{username}",
+    summary="Create or change an account",
+    response_model=AgentProfile,
+    responses=error_responses(409, described={409: "The account is the last admin: the role cannot change."}),
+)
 def save_agent(username: str, body: AgentUpdate, _: Admin, runtime: Runtime) -> AgentProfile:
     """A new account needs a password; an existing one keeps its password unless one is given."""
     account = runtime.agents.save(
@@ -415,7 +455,12 @@ def save_agent(username: str, body: AgentUpdate, _: Admin, runtime: Runtime) -> 
     return profile_of(account)
 
 
-@admin.delete("/agents/{username}", summary="Delete an account", status_code=status.HTTP_204_NO_CONTENT)
+@admin.delete(
+    "/agents/{username}",
+    summary="Delete an account",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(404, 409, described={409: "Your own account, or the last admin."}),
+)
 def delete_agent(username: str, current: Admin, runtime: Runtime) -> Response:
     """Its tokens stop working at once. You cannot delete yourself."""
     if username == current.username:
@@ -483,6 +528,8 @@ async def healthz(runtime: Runtime) -> dict[str, object]:
 
 # -- errors and headers --------------------------------------------------------------------------------------
 def _status_for(exc: RelevoError) -> int:
+    if isinstance(exc, LastAdminError):
+        return status.HTTP_409_CONFLICT
     if isinstance(exc, UnknownConversationError):
         return status.HTTP_404_NOT_FOUND
     if isinstance(exc, AccessError):
@@ -500,6 +547,8 @@ def _status_for(exc: RelevoError) -> int:
 
 async def _relevo_error(request: Request, exc: Exception) -> Response:
     code = _status_for(exc) if isinstance(exc, RelevoError) else status.HTTP_500_INTERNAL_SERVER_ERROR
+    if code == status.HTTP_422_UNPROCESSABLE_CONTENT:  # one shape for every 422 (see relevo.server._edge)
+        return JSONResponse({"detail": problems(str(exc), "body")}, status_code=code)
     return JSONResponse({"detail": str(exc)}, status_code=code)
 
 
@@ -566,9 +615,16 @@ def create_app(settings: ServeSettings | None = None, *, runtime: ServerRuntime 
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        max_body_size=rt.settings.max_body_bytes,
     )
     app.state.runtime = rt
+    app.state.login_throttle = LoginThrottle(
+        per_account=rt.settings.login_failures_per_account,
+        per_address=rt.settings.login_failures_per_address,
+        window_s=rt.settings.login_window_seconds,
+    )
     app.add_exception_handler(RelevoError, _relevo_error)
+    install_validation_handler(app)
     app.add_middleware(_SecurityHeaders)
     for router in (chat, auth, console, admin, health, pages):
         app.include_router(router)

@@ -51,3 +51,14 @@ class ServeSettings(BaseSettings):
     off anywhere real: sessions are then guests, identified later by the conversation itself)."""
     access_log: bool = False
     """uvicorn's per-request access log (paths carry conversation ids, never tokens or message text)."""
+    max_body_bytes: int = Field(default=256 * 1024, ge=4096, le=64 * 1024 * 1024)
+    """The largest request body accepted on any endpoint or webhook (bytes); larger ones are refused with 413
+    before they are read. The default fits a 16,000-character message written in any script, and any webhook
+    delivery Meta or Twilio sends."""
+    login_failures_per_account: int = Field(default=5, ge=1)
+    """Failed sign-ins to one account within ``login_window_seconds`` before its sign-in answers 429 (per
+    process)."""
+    login_failures_per_address: int = Field(default=20, ge=1)
+    """Failed sign-ins from one client address within ``login_window_seconds`` before it gets 429 (per process)."""
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    """The window the sign-in failure limits count over."""

@@ -1,7 +1,9 @@
 """Signed bearer tokens for agents and web chat customers (HMAC-SHA256, stateless, so any process checks them).
 
 A token is ``<base64url(JSON claims)>.<base64url(HMAC)>``. Agent tokens are checked against the agents file on
-every request too, so deleting an account ends its sessions at once.
+every request too: deleting an account ends its sessions at once, and so does changing its password or role (a
+token issued before the account's ``changed_at`` is refused; the time is in the shared agents file, so the check
+holds in every process).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class AgentClaims(BaseModel):
     kind: Literal["agent"] = "agent"
     sub: str
     """The agent's username."""
+    iat: float = 0.0
+    """Issued at (Unix seconds)."""
     exp: float
 
 
@@ -71,7 +75,8 @@ class TokenSigner:
 
     def agent(self, username: str, ttl: timedelta) -> str:
         """A token for console user ``username``, valid for ``ttl``."""
-        return self._sign(AgentClaims(sub=username, exp=(self._clock() + ttl).timestamp()))
+        now = self._clock()
+        return self._sign(AgentClaims(sub=username, iat=now.timestamp(), exp=(now + ttl).timestamp()))
 
     def customer(self, conversation_id: str, handle: str, ttl: timedelta) -> str:
         """A token granting web chat conversation ``conversation_id`` only."""
