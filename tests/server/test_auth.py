@@ -12,6 +12,8 @@ import pytest
 from serve_harness import PASSWORD, LiveServer, chat_messages, login, read_events, say, settled, start_chat
 
 from relevo.server import AgentDirectory, ServerRuntime, hash_password, verify_password
+from relevo.server._agents import LastAdminError
+from relevo.server._throttle import LoginThrottle
 
 AGENT_ENDPOINTS = [
     ("GET", "/api/queue"),
@@ -156,3 +158,77 @@ def test_logs_carry_no_message_text_tokens_or_passwords(
     assert f"web turn in {chat.conversation_id}" in logged and f"takeover of {chat.conversation_id}" in logged
     for secret in ("maria.private", "talk to a person", chat.token, ana["Authorization"][7:], PASSWORD):
         assert secret not in logged
+
+
+# -- account changes end sessions; sign-in throttling; the last admin ------------------------------------------------
+def test_a_password_or_role_change_ends_the_sessions_signed_in_before(client: httpx.Client, live: LiveServer) -> None:
+    admin = login(client, "admin")
+    created = client.put(
+        "/api/admin/agents/carla",
+        json={"name": "Carla", "skills": ["billing"], "password": "carla-secret-1"},
+        headers=admin,
+    )
+    assert created.status_code == 200
+    carla = login(client, "carla", "carla-secret-1")
+    # Skills, name and availability are no reason to sign anyone out.
+    same = {"name": "Carla R.", "skills": ["billing", "sales"]}
+    assert client.put("/api/admin/agents/carla", json=same, headers=admin).status_code == 200
+    assert client.get("/api/auth/me", headers=carla).status_code == 200
+    # A new password, set by another process sharing the agents file: carla's old token ends here too.
+    AgentDirectory(live.runtime.agents.path).save("carla", name="Carla R.", skills=["billing"], password="carla-new-pw")
+    refused = client.get("/api/auth/me", headers=carla)
+    assert refused.status_code == 401 and "changed" in refused.json()["detail"]
+    carla = login(client, "carla", "carla-new-pw")
+    assert client.get("/api/auth/me", headers=carla).status_code == 200
+    # A role change ends it as well (promotion included).
+    promoted = client.put("/api/admin/agents/carla", json={"name": "Carla R.", "role": "admin"}, headers=admin)
+    assert promoted.status_code == 200
+    assert client.get("/api/auth/me", headers=carla).status_code == 401
+    assert client.get("/api/admin/agents", headers=login(client, "carla", "carla-new-pw")).status_code == 200
+
+
+def test_the_last_admin_cannot_be_demoted_or_deleted(client: httpx.Client, live: LiveServer) -> None:
+    admin = login(client, "admin")
+    demote = client.put("/api/admin/agents/admin", json={"name": "Team lead", "role": "agent"}, headers=admin)
+    assert demote.status_code == 409 and "last admin" in demote.json()["detail"]
+    with pytest.raises(LastAdminError, match="last admin"):
+        live.runtime.agents.delete("admin")
+    # With a second admin, the first may step down (and is signed out by the role change).
+    second = {"name": "Dana", "role": "admin", "skills": ["*"], "password": "dana-secret-1"}
+    assert client.put("/api/admin/agents/dana", json=second, headers=admin).status_code == 200
+    assert client.put("/api/admin/agents/admin", json={"name": "Team lead"}, headers=admin).status_code == 200
+    assert client.get("/api/admin/agents", headers=admin).status_code == 401
+    dana = login(client, "dana", "dana-secret-1")
+    with pytest.raises(LastAdminError, match="cannot be deleted"):
+        live.runtime.agents.delete("dana")
+    assert client.delete("/api/admin/agents/admin", headers=dana).status_code == 204
+
+
+def test_failed_sign_ins_are_throttled_per_account_then_per_address(client: httpx.Client) -> None:
+    def attempt(username: str, password: str = "not-it") -> httpx.Response:
+        return client.post("/api/auth/login", json={"username": username, "password": password})
+
+    assert [attempt("ana").status_code for _ in range(5)] == [401] * 5
+    locked = attempt("ana", PASSWORD)  # even the right password waits: the guesser learns nothing
+    assert locked.status_code == 429 and 1 <= int(locked.headers["retry-after"]) <= 300
+    assert "too many failed sign-ins" in locked.json()["detail"]
+    assert attempt("ben", PASSWORD).status_code == 200  # another account is not locked
+    # 20 failures from one address lock every account from it (5 so far on ana, 1 on ben's success: none).
+    assert {attempt(f"nobody-{i}").status_code for i in range(15)} == {401}
+    assert attempt("ben", PASSWORD).status_code == 429
+
+
+def test_the_throttle_window_slides_on_its_clock() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(per_account=2, per_address=3, window_s=60, clock=lambda: now[0])
+    throttle.failed("Ana", "10.0.0.1")
+    now[0] += 30
+    throttle.failed("ana", "10.0.0.2")
+    assert throttle.retry_after("ana", "10.0.0.3") == 30  # the first failure leaves the window in 30 s
+    now[0] += 30
+    assert throttle.retry_after("ana", "10.0.0.3") is None
+    for name in ("x", "y", "z"):
+        throttle.failed(name, "10.0.0.9")
+    assert throttle.retry_after("someone", "10.0.0.9") == 60
+    throttle.succeeded("ana")
+    assert throttle.retry_after("ana", None) is None

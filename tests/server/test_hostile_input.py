@@ -1,0 +1,311 @@
+"""Hostile input at the HTTP edge: every malformed request is a 4xx that says what is wrong (never a 500), bodies
+are capped before they are read, and while a 1 MB single-token message arrives on any channel the server keeps
+answering ``/healthz`` at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+from serve_harness import Completions, LiveServer, login, serve_settings, start_chat
+
+from relevo._config import load_config
+from relevo.channels import ChannelGateway, parse_whatsapp_payload
+from relevo.orchestrator import RunContext
+from relevo.server import ServerRuntime, open_runtime
+from relevo.server._sqlite_store import SqliteServeStore
+from relevo.testing import (
+    sign_whatsapp,
+    twilio_message_params,
+    twilio_webhook_request,
+    whatsapp_text_payload,
+    whatsapp_webhook_request,
+)
+
+APP_SECRET = "hostile-app-secret"
+TWILIO_TOKEN = "hostile-twilio-token"
+MB = 1_000_000
+HEALTH_BOUND_S = 0.100
+"""/healthz must answer within this while a hostile message is received or processed."""
+
+
+@pytest.fixture
+def channels_runtime(tmp_path: Path, run_context: RunContext) -> Iterator[ServerRuntime]:
+    """A runtime whose WhatsApp and Twilio webhooks verify signatures (receive only; nothing is sent)."""
+    gateway = ChannelGateway.from_env(
+        {"RELEVO_WHATSAPP_APP_SECRET": APP_SECRET, "RELEVO_TWILIO_AUTH_TOKEN": TWILIO_TOKEN}
+    )
+    opened = open_runtime(serve_settings(tmp_path / "data"), config=load_config(), context=run_context, gateway=gateway)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def server(channels_runtime: ServerRuntime) -> Iterator[LiveServer]:
+    with LiveServer(channels_runtime) as live:
+        yield live
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+class _Problem(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # never the input, never a context object
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+_Unprocessable = TypeAdapter(dict[str, list[_Problem]])
+
+
+# -- one request table: what is sent, what comes back -------------------------------------------------------------
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    method: str
+    path: str
+    """``{cid}`` is the web chat conversation."""
+    body: bytes | None = None
+    content_type: str | None = "application/json"
+    auth: str = "customer"
+    """customer, agent, admin or none."""
+    status: int = 422
+    says: str = ""
+    """A fragment of the error message (of ``detail``, or of the one 422 problem's ``msg``)."""
+
+
+GREETINGS = {
+    "en": "Hello, my order",
+    "es": "Hola, mi pedido",
+    "pt": "Olá, a minha encomenda",
+    "vi": "Xin chào, đơn hàng",
+}
+MESSAGES = "/api/chat/conversations/{cid}/messages"
+
+HOSTILE: list[Hostile] = [
+    Hostile("invalid UTF-8 as text/plain message", "POST", MESSAGES, b"\xff\xfe\xfa", "text/plain", status=415),
+    Hostile("invalid UTF-8 as text/plain login", "POST", "/api/auth/login", b"\xff\xfe", "text/plain", "none", 415),
+    Hostile("invalid UTF-8 as JSON", "POST", MESSAGES, b'{"text": "\xff\xfe"}', says="not UTF-8"),
+    Hostile("no content type", "POST", MESSAGES, b'{"text": "hi"}', None, status=415),
+    *(
+        Hostile(f"lone surrogate in a {lang} message", "POST", MESSAGES, f'{{"text": "{text} \\ud800"}}'.encode())
+        for lang, text in GREETINGS.items()
+    ),
+    Hostile("lone low surrogate", "POST", MESSAGES, b'{"text": "\\udc00 hi"}', says="surrogate"),
+    Hostile("lone surrogate as a key", "POST", MESSAGES, b'{"\\ud800": 1, "text": "hi"}', says="surrogate"),
+    Hostile("lone surrogate customer_id", "POST", "/api/chat/sessions", b'{"customer_id": "\\ud800"}', auth="none"),
+    Hostile(
+        "lone surrogate username",
+        "POST",
+        "/api/auth/login",
+        b'{"username": "ana\\ud800", "password": "x"}',
+        auth="none",
+        says="surrogate",
+    ),
+    Hostile("NaN", "POST", MESSAGES, b'{"text": NaN}', says="NaN"),
+    Hostile("Infinity", "PUT", "/api/agents/me/availability", b'{"available": Infinity}', auth="agent", says="NaN"),
+    Hostile("nested 100k deep", "POST", MESSAGES, b"[" * 100_000 + b"]" * 100_000, says="nested"),
+    Hostile("NUL in a message", "POST", MESSAGES, b'{"text": "hi \\u0000 there"}', says="NUL"),
+    Hostile("a message over the cap", "POST", MESSAGES, b'{"text": "' + b"x" * 16_001 + b'"}', says="16000"),
+    Hostile("an unknown field", "POST", MESSAGES, b'{"text": "hi", "admin": true}', says="Extra inputs"),
+    Hostile("0 for false", "PUT", "/api/agents/me/availability", b'{"available": 0}', auth="agent", says="boolean"),
+    Hostile("a string for true", "PUT", "/api/agents/me/availability", b'{"available": "true"}', auth="agent"),
+    Hostile(
+        "a number for a name", "PUT", "/api/admin/agents/eve", b'{"name": 7, "password": "12345678"}', auth="admin"
+    ),
+    Hostile("kpis for 6e307 hours", "GET", "/api/kpis?hours=6e307", None, auth="agent", says="less than"),
+    Hostile("kpis for NaN hours", "GET", "/api/kpis?hours=nan", None, auth="agent"),
+    Hostile("events after 1e30", "GET", "/api/chat/conversations/{cid}/events?after=" + "9" * 30, None),
+    Hostile("a body over the server's cap", "POST", MESSAGES, b'{"text": "' + b"a" * MB + b'"}', status=413),
+    Hostile(
+        "demote the last admin",
+        "PUT",
+        "/api/admin/agents/admin",
+        b'{"name": "Lead", "role": "agent"}',
+        auth="admin",
+        status=409,
+        says="last admin",
+    ),
+]
+
+
+def _request(http: httpx.Client, case: Hostile, cid: str, tokens: dict[str, dict[str, str]]) -> httpx.Response:
+    headers = dict(tokens.get(case.auth, {}))
+    if case.content_type is not None:
+        headers["Content-Type"] = case.content_type
+    return http.request(case.method, case.path.format(cid=cid), content=case.body, headers=headers)
+
+
+def test_every_malformed_request_is_a_4xx_that_says_what_is_wrong(http: httpx.Client) -> None:
+    chat = start_chat(http)
+    tokens = {"customer": chat.headers, "agent": login(http, "ana"), "admin": login(http, "admin")}
+    for case in HOSTILE:
+        response = _request(http, case, chat.conversation_id, tokens)
+        assert response.status_code == case.status, (case.name, response.status_code, response.text[:300])
+        if case.status == 422:
+            [problem] = _Unprocessable.validate_json(response.content)["detail"]
+            assert case.says in problem.msg, (case.name, problem)
+        elif case.status != 413:
+            assert case.says in response.json()["detail"], (case.name, response.text)
+    # Nothing hostile reached the conversation.
+    transcript = http.get(f"/api/chat/conversations/{chat.conversation_id}", headers=chat.headers).json()
+    assert transcript["messages"] == [] and transcript["pending"] == 0
+
+
+def test_a_422_never_echoes_what_was_sent(http: httpx.Client) -> None:
+    chat = start_chat(http)
+    secret = "maria.private@example.org"
+    response = http.post(
+        "/api/chat/conversations/" + chat.conversation_id + "/messages",
+        json={"text": secret, "client_message_id": f"{secret} is not an id"},
+        headers=chat.headers,
+    )
+    assert response.status_code == 422 and secret not in response.text
+    assert _Unprocessable.validate_json(response.content)["detail"][0].loc == ["body", "client_message_id"]
+
+
+# -- signed webhooks -------------------------------------------------------------------------------------------
+def _signed_whatsapp(body: bytes) -> tuple[bytes, dict[str, str]]:
+    return body, {"Content-Type": "application/json", "X-Hub-Signature-256": sign_whatsapp(body, APP_SECRET)}
+
+
+def _whatsapp_text_body(text_json: str, message_id: str = "wamid.hostile") -> bytes:
+    # Raw JSON text for the body, so it can carry what json.dumps would never write.
+    payload = whatsapp_webhook_request(whatsapp_text_payload("351912345678", "@@TEXT@@", message_id=message_id), "-")
+    return payload[0].replace(b'"@@TEXT@@"', text_json.encode())
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "says"),
+    [
+        ("nested 100k levels deep", b"[" * 100_000 + b"]" * 100_000, "recursion limit"),
+        ("NaN", _whatsapp_text_body("NaN"), "not JSON"),
+        ("invalid UTF-8", _whatsapp_text_body('"cafe"').replace(b'"cafe"', b'"caf\xe9"'), "not JSON"),
+        ("an array", b"[]", "unexpected shape"),
+    ],
+)
+def test_a_signed_whatsapp_body_that_meta_never_sends_is_400(
+    http: httpx.Client, name: str, body: bytes, says: str
+) -> None:
+    response = http.post("/webhooks/whatsapp", content=body, headers=_signed_whatsapp(body)[1])
+    assert response.status_code == 400, (name, response.text)
+    assert says in response.json()["detail"]
+
+
+@pytest.mark.parametrize("lang", sorted(GREETINGS))
+def test_a_lone_surrogate_from_whatsapp_is_replaced_and_the_message_kept(lang: str) -> None:
+    """Meta retries anything but a 2xx for days: refusing a delivery for half an emoji would hold it (and its
+    sibling messages) in a retry loop. The broken half becomes U+FFFD; the rest of the text is kept."""
+    text = GREETINGS[lang]
+    body = _whatsapp_text_body(f'"{text} \\ud83d and \\ude00, whole: \\ud83d\\ude00"')
+    [message] = parse_whatsapp_payload(body).messages
+    assert message.text == f"{text} \ufffd and \ufffd, whole: \U0001f600"
+
+
+def test_a_signed_whatsapp_body_with_a_lone_surrogate_is_queued(
+    http: httpx.Client, channels_runtime: ServerRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(channels_runtime.store, SqliteServeStore)
+    done = Completions(channels_runtime.store, monkeypatch)
+    body = _whatsapp_text_body('"Olá \\ud800 encomenda"')
+    response = http.post("/webhooks/whatsapp", content=body, headers=_signed_whatsapp(body)[1])
+    assert response.status_code == 200 and response.json()["accepted"] == 1
+    assert done.wait(1) == ["wamid.hostile"]
+
+
+def test_a_twilio_form_with_too_many_fields_is_400(http: httpx.Client, server: LiveServer) -> None:
+    params = {**twilio_message_params("+15551234567", "hi"), **{f"X{i}": "1" for i in range(300)}}
+    body, headers = twilio_webhook_request(f"{server.url}/webhooks/twilio", params, TWILIO_TOKEN)
+    response = http.post("/webhooks/twilio", content=body, headers=headers)
+    assert response.status_code == 400 and "form fields" in response.json()["detail"]
+
+
+# -- 1 MB on every channel: refused at the edge, health never waits ------------------------------------------------
+Send = Callable[[httpx.Client, str], httpx.Response]
+
+
+def _web(client: httpx.Client, text: str) -> httpx.Response:
+    chat = start_chat(client)
+    return client.post(
+        f"/api/chat/conversations/{chat.conversation_id}/messages", json={"text": text}, headers=chat.headers
+    )
+
+
+def _whatsapp(client: httpx.Client, text: str) -> httpx.Response:
+    payload = whatsapp_text_payload("351900000001", text, timestamp=datetime.now(UTC))
+    body, headers = whatsapp_webhook_request(payload, APP_SECRET)
+    return client.post("/webhooks/whatsapp", content=body, headers=headers)
+
+
+def _twilio(url: str) -> Send:
+    def send(client: httpx.Client, text: str) -> httpx.Response:
+        body, headers = twilio_webhook_request(
+            f"{url}/webhooks/twilio", twilio_message_params("+15551230001", text), TWILIO_TOKEN
+        )
+        return client.post("/webhooks/twilio", content=body, headers=headers)
+
+    return send
+
+
+@dataclass
+class _HealthProbe:
+    """Polls /healthz on its own connection until stopped; records each answer's latency (monotonic clock)."""
+
+    url: str
+    latencies: list[float]
+    stop: threading.Event
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            while not self.stop.is_set():
+                started = time.monotonic()
+                response = client.get("/healthz")
+                self.latencies.append(time.monotonic() - started)
+                assert response.status_code == 200
+
+
+def _while_probing(url: str, work: Callable[[], Any]) -> tuple[Any, list[float], float, float]:
+    """Run ``work`` while /healthz is polled: (its result, health latencies, its wall seconds, process CPU s)."""
+    latencies: list[float] = []
+    probe = _HealthProbe(url, latencies, threading.Event())
+    thread = threading.Thread(target=probe.run)
+    thread.start()
+    while len(latencies) < 2:  # the probe is connected and warm before the work starts
+        thread.join(0.005)
+    warm = len(latencies)
+    cpu, wall = time.process_time(), time.monotonic()
+    try:
+        result = work()
+        wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+        count = len(latencies)
+        while len(latencies) < count + 3:  # and a few more answers after it
+            thread.join(0.005)
+    finally:
+        probe.stop.set()
+        thread.join(10)
+    return result, latencies[warm:], wall, cpu
+
+
+@pytest.mark.parametrize("channel", ["web", "whatsapp", "twilio"])
+def test_a_1mb_single_token_message_is_refused_at_once_and_health_never_waits(
+    http: httpx.Client, server: LiveServer, channel: str
+) -> None:
+    send = {"web": _web, "whatsapp": _whatsapp, "twilio": _twilio(server.url)}[channel]
+    token = "a" * (MB - 20) + "@example.org"  # one word, shaped like the start of an email address
+    response, latencies, wall, cpu = _while_probing(server.url, lambda: send(http, token))
+    assert response.status_code == 413
+    assert cpu < 1.0 and wall < 1.0, (cpu, wall)
+    assert max(latencies) < HEALTH_BOUND_S, sorted(latencies)[-3:]
