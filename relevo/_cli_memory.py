@@ -7,37 +7,30 @@ import sys
 from pathlib import Path
 
 from relevo._config import RelevoConfig
-from relevo.memory import CustomerMemory
-from relevo.orchestrator import open_sqlite_checkpointer
 
 __all__ = ["bench_memory_command", "memory_command"]
 
 
 def memory_command(config: RelevoConfig, *, action: str, customer: str, data_dir: Path | None, value: str) -> int:
-    """Run one ``relevo memory`` action for ``customer`` (show, export, forget, consent)."""
+    """Run one ``relevo memory`` action for ``customer`` (show, export, forget, consent), on the stores
+    ``relevo serve`` uses with the same configuration (embedded files, or PostgreSQL and a Chroma server)."""
+    from relevo.server._erasure import forget_customer, open_customer_data
+
     root = data_dir or config.storage.data_dir
-    memory = CustomerMemory.open(root, config.memory)
-    try:
+    with open_customer_data(config, root, purpose=f"relevo memory {action}") as data:
+        memory = data.memory
         if action == "show":
             print(memory.show(customer))
         elif action == "export":
             print(json.dumps(memory.export(customer), ensure_ascii=False, indent=2))
         elif action == "forget":
-            checkpoints = root / "conversations.sqlite"
-            saver = open_sqlite_checkpointer(checkpoints) if checkpoints.exists() else None
-            try:
-                receipt = memory.forget(customer, saver)
-            finally:
-                if saver is not None:
-                    saver.conn.close()
+            receipt = forget_customer(data, customer)
             print(json.dumps(receipt.model_dump(mode="json"), indent=2))
         else:
             opted_in = value == "on"
             erased = memory.set_consent(customer, opted_in)
             state = "on" if opted_in else f"off ({erased} memories erased)"
             print(f"memory for {customer}: {state}")
-    finally:
-        memory.close()
     return 0
 
 

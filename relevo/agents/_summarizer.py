@@ -45,6 +45,7 @@ _REASON_STEPS = {
     "tool_failure": "A system the AI needed was down: check it manually.",
     "model_error": "The AI's model failed: continue manually.",
     "budget_exhausted": "The AI's budget for this conversation ran out: continue manually.",
+    "processing_error": "A customer message could not be processed (see the evidence): read it and continue.",
 }
 
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 ReasonCode = str
 """Built-in codes: explicit_request, negative_sentiment, sentiment_trend, out_of_scope, low_confidence,
 loop_detected, repeated_failure, policy_sensitive, lead_qualified, vip, tool_failure, model_error,
-budget_exhausted. Custom triggers add their own."""
+budget_exhausted, processing_error (a customer message kept failing and was set aside: the server hands its
+conversation to a human). Custom triggers add their own."""
 
 Priority = Literal["low", "normal", "high", "urgent"]
 

@@ -3,7 +3,7 @@
 Chroma is imported lazily (only when a store opens), so importing relevo stays light.
 """
 
-from relevo.memory._memory import CustomerMemory, EmbedTexts
+from relevo.memory._memory import CustomerMemory, CustomerRows, EmbedTexts, inbox_scope
 from relevo.memory._records import Episode, ForgetReceipt, MemoryHit, MemoryKind, MemoryRecord, record_id
 from relevo.memory._redact import PiiKind, Redaction, find_pii, redact_pii
 from relevo.memory._registry import CustomerRegistry
@@ -13,6 +13,7 @@ __all__ = [
     "ChromaMemoryStore",
     "CustomerMemory",
     "CustomerRegistry",
+    "CustomerRows",
     "EmbedTexts",
     "Episode",
     "ForgetReceipt",
@@ -24,6 +25,7 @@ __all__ = [
     "Redaction",
     "customer_key",
     "find_pii",
+    "inbox_scope",
     "record_id",
     "redact_pii",
 ]

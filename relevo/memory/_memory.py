@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -20,7 +23,35 @@ from relevo.memory._registry import CustomerRegistry, Registry, vacuum
 from relevo.memory._store import ChromaMemoryStore, MemoryStore
 from relevo.memory._writebehind import WriteBehind
 
-__all__ = ["CustomerMemory", "EmbedTexts"]
+__all__ = ["CustomerMemory", "CustomerRows", "EmbedTexts", "inbox_scope"]
+
+_log = logging.getLogger("relevo.memory")
+_TOKEN = re.compile(r"\[[A-Z_]+_\d+\]")
+
+
+class CustomerRows(Protocol):
+    """Another store holding rows of a customer, erased by :meth:`CustomerMemory.forget` in the same pass
+    (the server's inbox, board and directory: ``relevo.server.ServeStore`` implements it)."""
+
+    def footprint(self, customer_id: str, conversation_ids: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Every conversation of the customer this store knows (``conversation_ids`` and more) and the channel
+        addresses ``(channel, handle)`` they wrote from."""
+        ...
+
+    def erase_customer(self, customer_id: str, conversation_ids: list[str]) -> dict[str, int]:
+        """Delete the customer's rows; returns rows removed per table."""
+        ...
+
+    def compact(self) -> str:
+        """Make the erased rows leave the disk; returns what was compacted."""
+        ...
+
+
+def inbox_scope(channel: str, handle: str, message_id: str = "") -> str:
+    """The vault scope of a message redacted as it arrives, before it has a conversation (``message_id``
+    empty: the prefix of every such scope of one channel address, for erasure)."""
+    return f"inbox:{channel}:{handle}:{message_id}"
+
 
 EmbedTexts = Callable[[Sequence[str]], NDArray[np.float32]]
 """Turns texts into L2-normalised float32 vectors (customer text: never cached on disk)."""
@@ -45,6 +76,7 @@ class CustomerMemory:
         self._embed = embed
         self._open_store = store
         self._store: MemoryStore | None = None
+        self._store_guard = threading.Lock()
         self._writer = WriteBehind()
 
     @classmethod
@@ -77,9 +109,14 @@ class CustomerMemory:
 
     @property
     def store(self) -> MemoryStore:
-        if self._store is None:
-            self._store = self._open_store()
-        return self._store
+        """The vector store, opened on first use: once, even when several turns need it at the same moment."""
+        store = self._store
+        if store is None:
+            with self._store_guard:
+                store = self._store
+                if store is None:
+                    store = self._store = self._open_store()
+        return store
 
     def flush(self, customer_id: str | None = None, timeout: float | None = 60.0) -> bool:
         """Wait for the writes :meth:`remember_conversation` queued with ``later=True`` (of ``customer_id``, or
@@ -92,10 +129,12 @@ class CustomerMemory:
         return list(self._writer.failures)
 
     def close(self) -> None:
+        """Land the queued writes (a graceful stop loses none), then release the stores."""
         self._writer.close()
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        with self._store_guard:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
         self.registry.close()
 
     # -- consent ---------------------------------------------------------------------------------------
@@ -124,6 +163,20 @@ class CustomerMemory:
     def reveal(self, conversation_id: str, text: str) -> str:
         """Vault tokens back to their values, for tools (never for models, logs or memory)."""
         return self.registry.reveal(conversation_id, text)
+
+    def adopt(self, scope: str, conversation_id: str, text: str) -> str:
+        """``text``, redacted into ``scope`` (see :func:`inbox_scope`), with its tokens copied to the
+        conversation's vault (renumbered there). The scope's entries stay until the caller drops them
+        (``registry.drop_vault(scope)``) once the message is done: a retried turn adopts them again."""
+        vault = self.registry.vault(scope)
+        if vault:
+
+            def rekey(match: re.Match[str]) -> str:
+                found = vault.get(match.group(0))
+                return match.group(0) if found is None else self.registry.token_for(conversation_id, *found)
+
+            text = _TOKEN.sub(rekey, text)
+        return text
 
     # -- identities and conversations ------------------------------------------------------------------
     def link_identity(self, channel: str, handle: str, customer_id: str) -> None:
@@ -168,6 +221,9 @@ class CustomerMemory:
         def write() -> None:
             if not self.consents(customer_id):
                 return  # the customer opted out while the write waited
+            write_records()
+
+        def write_records() -> None:
             self.registry.count_outcome(episode.issue, episode.outcome.split(":")[0], episode.resolved_by)
             records = [
                 self._record(
@@ -197,8 +253,13 @@ class CustomerMemory:
 
         if later:
             self._writer.submit(customer_id, write)
-        else:
+            return True
+        try:
             write()
+        except StorageError as exc:  # the conversation goes on without memory: never a dropped message
+            _log.warning("memory write for customer %s failed: %s", customer_id, exc)
+            self._writer.failures.append(f"{customer_id}: {exc}")
+            return False
         return True
 
     def _record(
@@ -255,9 +316,15 @@ class CustomerMemory:
     def highlights(self, customer_id: str, query: str, *, now: datetime) -> tuple[list[str], list[str]]:
         """Readable highlights for a new conversation, and the promises among them (most relevant first)."""
         k = self.config.highlights
-        if k == 0 or not self.consents(customer_id):
+        try:
+            if k == 0 or not self.consents(customer_id):
+                return [], []
+            hits = self.recall(customer_id, query, k=k, now=now)
+        except StorageError as exc:
+            # The store is held by another process, unreachable, or a record fails its integrity check: this
+            # turn goes on with no memory, never fails (the customer still gets an answer).
+            _log.warning("no memory for this turn of customer %s: %s", customer_id, exc)
             return [], []
-        hits = self.recall(customer_id, query, k=k, now=now)
         return [h.record.text for h in hits], [c for h in hits for c in h.record.commitments]
 
     def similar_outcomes(self, intent: str) -> dict[str, int]:
@@ -297,13 +364,31 @@ class CustomerMemory:
         }
 
     # -- erasure ---------------------------------------------------------------------------------------
-    def forget(self, customer_id: str, checkpointer: BaseCheckpointSaver[Any] | None = None) -> ForgetReceipt:
-        """Erase the customer from every store — memories, conversations (checkpoints, handoff packets), vault,
-        identities, indexes — then compact each file so the bytes leave the disk."""
+    def forget(
+        self,
+        customer_id: str,
+        checkpointer: BaseCheckpointSaver[Any] | None = None,
+        *,
+        rows: Sequence[CustomerRows] = (),
+    ) -> ForgetReceipt:
+        """Erase the customer from every store — memories and their key, conversations (every checkpoint,
+        handoff packets), vault, identities, consent, the conversation index, and the customer's rows in
+        ``rows`` (the server's inbox, board, directory) — then compact each file so the bytes leave the disk.
+
+        The receipt counts what was really deleted, per store.
+
+        Raises:
+            StorageError: a store is unreachable (nothing is reported erased that was not).
+        """
         self.flush(customer_id, timeout=None)  # a queued write must not land after the erasure
         conversations = self.registry.conversations(customer_id)
+        addresses: list[tuple[str, str]] = []
+        for other in rows:
+            conversations, found = other.footprint(customer_id, conversations)
+            addresses.extend(found)
+        keys = int(self.registry.secret(customer_id, create=False) is not None)
         memories = self.store.forget(customer_id)
-        removed, packets = 0, 0
+        removed, checkpoints, packets = 0, 0, 0
         if checkpointer is not None:
             for conversation_id in conversations:
                 config: Any = {"configurable": {"thread_id": conversation_id}}
@@ -312,20 +397,40 @@ class CustomerMemory:
                     continue
                 values = found.checkpoint.get("channel_values", {})
                 packets += int(values.get("packet") is not None)
+                checkpoints += sum(1 for _ in checkpointer.list(config))
                 checkpointer.delete_thread(conversation_id)
                 removed += 1
+        indexed = set(self.registry.conversations(customer_id))
         counts = self.registry.forget(customer_id)
+        counts["keys"] = max(counts.get("keys", 0), keys)
+        for conversation_id in conversations:
+            if conversation_id not in indexed:  # known to the server only: its vault goes too
+                counts["vault_entries"] += self.registry.drop_vault(conversation_id)
+        for channel, handle in addresses:  # messages redacted on arrival and never processed
+            counts["vault_entries"] += self.registry.drop_vault(inbox_scope(channel, handle), prefix=True)
+        erased: dict[str, int] = {}
+        for other in rows:
+            for table, n in other.erase_customer(customer_id, conversations).items():
+                erased[table] = erased.get(table, 0) + n
         compacted = [*self.store.compact()]
         compacted.append(self.registry.compact())
         conn = getattr(checkpointer, "conn", None)
         if isinstance(conn, sqlite3.Connection):
             vacuum(conn)
             compacted.append("conversations.sqlite")
+        elif conn is not None and callable(getattr(conn, "connection", None)):  # LangGraph's Postgres saver: a pool
+            with conn.connection() as pg:
+                for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+                    pg.execute(f"VACUUM {table}")
+            compacted.append("checkpoint tables")
+        compacted.extend(other.compact() for other in rows)
         return ForgetReceipt(
             customer_id=customer_id,
             memories=memories,
             conversations=removed,
+            checkpoints=checkpoints,
             packets=packets,
             compacted=compacted,
             **counts,
+            **erased,
         )

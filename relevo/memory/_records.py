@@ -72,19 +72,35 @@ class MemoryHit(BaseModel):
 
 
 class ForgetReceipt(BaseModel):
-    """What erasing a customer removed, per store."""
+    """What erasing a customer really removed, per store (counts of deleted rows, not of rows looked for)."""
 
     model_config = ConfigDict(frozen=True)
 
     customer_id: str
     memories: int = 0
+    """Memory records deleted from Chroma."""
     conversations: int = 0
+    """Conversations whose checkpoints were deleted."""
+    checkpoints: int = 0
+    """Checkpoints deleted across those conversations."""
     packets: int = 0
+    """Handoff packets among them."""
     vault_entries: int = 0
     identities: int = 0
     conversation_index: int = 0
     consent: int = 0
+    keys: int = 0
+    """The customer's memory key (destroyed: any leftover sealed copy is unreadable)."""
+    inbox: int = 0
+    """Inbound messages of the customer's channel addresses (the server's inbox)."""
+    board: int = 0
+    """Console rows (the board, and so the KPIs computed from it)."""
+    directory: int = 0
+    """Channel addresses bound to the customer's conversations."""
+    outbound: int = 0
+    """Delivery statuses of messages sent to the customer."""
     compacted: list[str] = Field(default_factory=list[str])
+    """The files and tables vacuumed after the deletions, so the erased bytes leave the disk."""
 
 
 def record_id(customer_id: str, kind: MemoryKind, subject: str, text: str) -> str:

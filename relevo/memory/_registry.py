@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from relevo._errors import StorageError
 from relevo.memory._redact import PiiKind
@@ -51,6 +51,14 @@ class Registry(Protocol):
     def conversations(self, customer_id: str) -> list[str]: ...
     def token_for(self, conversation_id: str, kind: PiiKind, value: str) -> str: ...
     def reveal(self, conversation_id: str, text: str) -> str: ...
+    def vault(self, conversation_id: str) -> dict[str, tuple[PiiKind, str]]:
+        """The conversation's vault: token -> (kind, stored value)."""
+        ...
+
+    def drop_vault(self, scope: str, *, prefix: bool = False) -> int:
+        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so); returns how many."""
+        ...
+
     def secret(self, customer_id: str, *, create: bool) -> bytes | None: ...
     def drop_secret(self, customer_id: str) -> int: ...
     def count_outcome(self, intent: str, outcome: str, resolved_by: str) -> None: ...
@@ -170,6 +178,22 @@ class CustomerRegistry:
         )
         return _TOKEN.sub(lambda m: str(values.get(m.group(0), m.group(0))), text)
 
+    def vault(self, conversation_id: str) -> dict[str, tuple[PiiKind, str]]:
+        """The conversation's vault: token -> (kind, stored value)."""
+        rows = self._db.execute(
+            "SELECT token, kind, value FROM vault WHERE conversation_id = ?", (conversation_id,)
+        ).fetchall()
+        return {str(t): (cast(PiiKind, str(k)), str(v)) for t, k, v in rows}
+
+    def drop_vault(self, scope: str, *, prefix: bool = False) -> int:
+        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so); returns how many."""
+        with self._lock:
+            if not prefix:
+                return self._db.execute("DELETE FROM vault WHERE conversation_id = ?", (scope,)).rowcount
+            return self._db.execute(
+                "DELETE FROM vault WHERE substr(conversation_id, 1, ?) = ?", (len(scope), scope)
+            ).rowcount
+
     # -- per-customer keys (crypto-shredding) ----------------------------------------------------------
     def secret(self, customer_id: str, *, create: bool) -> bytes | None:
         """The key sealing this customer's memory records (created on first need when ``create``)."""
@@ -223,6 +247,7 @@ class CustomerRegistry:
                 "DELETE FROM conversations WHERE customer_id = ?", (customer_id,)
             ).rowcount
             counts["consent"] = self._db.execute("DELETE FROM consent WHERE customer_id = ?", (customer_id,)).rowcount
+            counts["keys"] = self._db.execute("DELETE FROM secrets WHERE customer_id = ?", (customer_id,)).rowcount
         return counts
 
     def compact(self) -> str:

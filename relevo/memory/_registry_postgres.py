@@ -18,6 +18,7 @@ import re
 from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import cast
 
 import psycopg
 from psycopg import sql
@@ -198,6 +199,23 @@ class PostgresCustomerRegistry:
         values = {str(t): str(v) for t, v in rows}
         return _TOKEN.sub(lambda m: values.get(m.group(0), m.group(0)), text)
 
+    def vault(self, conversation_id: str) -> dict[str, tuple[PiiKind, str]]:
+        """The conversation's vault: token -> (kind, stored value)."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT token, kind, value FROM relevo_memory_vault WHERE conversation_id = %s", (conversation_id,)
+            ).fetchall()
+        return {str(t): (cast(PiiKind, str(k)), str(v)) for t, k, v in rows}
+
+    def drop_vault(self, scope: str, *, prefix: bool = False) -> int:
+        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so); returns how many."""
+        with self._conn() as conn:
+            if not prefix:
+                return conn.execute("DELETE FROM relevo_memory_vault WHERE conversation_id = %s", (scope,)).rowcount
+            return conn.execute(
+                "DELETE FROM relevo_memory_vault WHERE left(conversation_id, %s) = %s", (len(scope), scope)
+            ).rowcount
+
     # -- per-customer keys (crypto-shredding) ----------------------------------------------------------
     def secret(self, customer_id: str, *, create: bool) -> bytes | None:
         """The key sealing this customer's memory records; two processes creating it at once agree on one."""
@@ -252,7 +270,14 @@ class PostgresCustomerRegistry:
                 "DELETE FROM relevo_memory_conversations WHERE customer_id = %s", (customer_id,)
             ).rowcount
             consent = conn.execute("DELETE FROM relevo_memory_consent WHERE customer_id = %s", (customer_id,)).rowcount
-        return {"vault_entries": vault, "identities": identities, "conversation_index": index, "consent": consent}
+            keys = conn.execute("DELETE FROM relevo_memory_secrets WHERE customer_id = %s", (customer_id,)).rowcount
+        return {
+            "vault_entries": vault,
+            "identities": identities,
+            "conversation_index": index,
+            "consent": consent,
+            "keys": keys,
+        }
 
     def compact(self) -> str:
         """Reclaim the erased rows' space (``VACUUM``); returns what was compacted."""

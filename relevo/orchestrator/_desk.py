@@ -16,17 +16,20 @@ from relevo.contracts import (
     CustomerMessage,
     CustomerRef,
     CustomerTurn,
+    EscalationDecision,
+    EscalationReason,
     Event,
     HandBack,
     HumanReply,
     PendingTimeout,
     Resolve,
+    SystemEvent,
     Takeover,
 )
 from relevo.contracts._messages import Channel
 from relevo.memory import CustomerMemory, redact_pii
-from relevo.orchestrator._context import RunContext
-from relevo.orchestrator._graph import SupportGraph
+from relevo.orchestrator._context import RunContext, TurnIds
+from relevo.orchestrator._graph import NodeName, SupportGraph
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = ["SupportDesk"]
@@ -172,6 +175,32 @@ class SupportDesk:
         before = self.state(conversation_id)
         self._require(before, "expire the wait", ("pending_human",))
         return self._run(conversation_id, PendingTimeout(waited_s=waited_s), "/timeout", before)
+
+    def hand_off_failure(self, conversation_id: str, error: str) -> TurnResult:
+        """A customer message of this conversation kept failing and was set aside: hand the conversation to a
+        human with reason ``processing_error`` (the customer is told, in their language, that a colleague takes
+        over). While a human already has it, the human gets a note instead.
+
+        ``error`` is what failed (shown to agents as the reason's evidence; never the message text).
+        """
+        before = self.state(conversation_id)
+        now = self.context.clock()
+        ids = TurnIds(len(before.messages) + 1)
+        evidence = " ".join(error.split())[:300] or "unknown error"
+        note = SystemEvent(id=ids("evt"), at=now, text=f"a customer message failed: {evidence}", event="note")
+        config = self._config(conversation_id)
+        with self._lock(conversation_id):
+            if before.mode in ("pending_human", "human_active"):
+                self.graph.update_state(config, {"messages": [note]}, as_node=NodeName.MEMORIZE.value)
+            else:
+                reason = EscalationReason(code="processing_error", evidence=evidence)
+                packet = self.context.agents.summarizer.packet(before, [reason], now)
+                decision = EscalationDecision(fired=True, reasons=[reason], stage="resolution")
+                update = {"messages": [note], "escalations": [decision], "packet": packet}
+                self.graph.update_state(config, update, as_node=NodeName.SUMMARIZE.value)
+                for _ in self.graph.stream(None, config, context=self.context, stream_mode="values"):
+                    pass  # handoff (queue, the customer told) and memorize run as after any escalation
+        return TurnResult.between(before, self.state(conversation_id), "/processing_error")
 
     def resolve(self, conversation_id: str, *, by: str = "agent") -> TurnResult:
         """Close the conversation."""

@@ -38,7 +38,8 @@ def relevo_serializer() -> JsonPlusSerializer:
 
 
 def open_sqlite_checkpointer(path: Path) -> SqliteSaver:
-    """A SQLite checkpointer at ``path`` (created if missing), in WAL mode so readers never block the writer.
+    """A SQLite checkpointer at ``path`` (created if missing), in WAL mode so readers never block the writer, with
+    ``secure_delete`` on (an erased conversation's pages are overwritten, not just unlinked).
 
     Raises:
         StorageError: the file cannot be opened or is not a database.
@@ -48,6 +49,7 @@ def open_sqlite_checkpointer(path: Path) -> SqliteSaver:
         conn = sqlite3.connect(path, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA secure_delete=ON")
         saver = BlobSqliteSaver(conn, serde=relevo_serializer())
         saver.setup()
     except (sqlite3.Error, OSError) as exc:

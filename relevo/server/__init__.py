@@ -8,7 +8,7 @@ inbox, locks and board in ``serve.sqlite``, memory in an embedded Chroma. ``RELE
 from relevo.server._agents import DEMO_AGENTS, AgentAccount, AgentDirectory, hash_password, verify_password
 from relevo.server._app import create_app
 from relevo.server._board import Kpis, choose_agent, compute_kpis, queue_for
-from relevo.server._ports import BoardRow, Claim, DeliveryStatus, Inbound, ServeStore
+from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound, ServeStore
 from relevo.server._run import serve
 from relevo.server._runtime import ServerRuntime, open_runtime, open_serve_store, serve_config
 from relevo.server._service import AccessError, SenderLookup, ServeService
@@ -23,6 +23,7 @@ __all__ = [
     "AgentDirectory",
     "BoardRow",
     "Claim",
+    "DeadLetter",
     "DeliveryStatus",
     "Inbound",
     "Kpis",

@@ -30,6 +30,7 @@ from relevo.contracts import Channel, Mode, Priority
 __all__ = [
     "BoardRow",
     "Claim",
+    "DeadLetter",
     "DeliveryStatus",
     "Inbound",
     "ServeStore",
@@ -53,6 +54,18 @@ class Inbound(BaseModel):
     received_at: datetime
     customer_id: str | None = None
     """Who the customer is, when the channel knows (a signed-in web session); else resolved from ``handle``."""
+
+
+class DeadLetter(BaseModel):
+    """A customer message that kept failing: set aside with its error, its conversation handed to a human."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    message_id: str
+    handle: str
+    error: str
+    at: datetime
 
 
 class Claim(BaseModel):
@@ -162,5 +175,29 @@ class ServeStore(Protocol):
         ...
 
     def status(self, provider_message_id: str) -> DeliveryStatus | None: ...
+
+    # -- failures and erasure ---------------------------------------------------------------------
+    def dead_letter(self, claim: Claim, message_id: str, error: str) -> None:
+        """Set aside a message that kept failing: processed, its text cleared, ``error`` kept (never text)."""
+        ...
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Messages set aside by :meth:`dead_letter`, oldest first."""
+        ...
+
+    def footprint(self, customer_id: str, conversation_ids: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """The customer's conversations here (``conversation_ids`` plus board rows of ``customer_id``) and the
+        channel addresses ``(channel, handle)`` they wrote from (for erasure)."""
+        ...
+
+    def erase_customer(self, customer_id: str, conversation_ids: list[str]) -> dict[str, int]:
+        """Delete every row of the customer: board rows of ``customer_id`` or ``conversation_ids``, their channel
+        addresses' inbox messages, directory entries and leases, and their outbound statuses. Returns rows
+        removed per table (``inbox``, ``board``, ``directory``, ``outbound``)."""
+        ...
+
+    def compact(self) -> str:
+        """Make erased rows leave the disk (SQLite: VACUUM and an emptied WAL); returns what was compacted."""
+        ...
 
     def close(self) -> None: ...

@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -33,7 +34,7 @@ from relevo._errors import StorageError
 from relevo._postgres import create_schema, first_line
 from relevo.contracts import Channel, Mode
 from relevo.orchestrator._persistence import describe_database_url
-from relevo.server._ports import BoardRow, Claim, DeliveryStatus, Inbound
+from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound
 
 __all__ = ["PostgresServeStore"]
 
@@ -50,8 +51,10 @@ CREATE TABLE IF NOT EXISTS relevo_inbox (
     received_at TIMESTAMPTZ NOT NULL,
     customer_id TEXT,
     processed_at TIMESTAMPTZ,
+    error TEXT,
     CONSTRAINT relevo_inbox_once UNIQUE (channel, message_id)
 );
+ALTER TABLE relevo_inbox ADD COLUMN IF NOT EXISTS error TEXT;
 CREATE INDEX IF NOT EXISTS relevo_inbox_pending ON relevo_inbox (channel, handle, seq) WHERE processed_at IS NULL;
 CREATE TABLE IF NOT EXISTS relevo_addresses (
     channel TEXT NOT NULL,
@@ -361,6 +364,77 @@ class PostgresServeStore:
             return None
         found = str(row["status"])
         return next(s for s in _RANK if s == found)
+
+    # -- failures and erasure ---------------------------------------------------------------------
+    def dead_letter(self, claim: Claim, message_id: str, error: str) -> None:
+        """Set aside a message that kept failing: processed, its text cleared, ``error`` kept (never text)."""
+        with self._connection() as conn:
+            conn.execute(
+                "UPDATE relevo_inbox SET error = %s WHERE channel = %s AND handle = %s AND message_id = %s",
+                (error[:2000], claim.channel, claim.handle, message_id),
+            )
+        self.complete(claim, [message_id])
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Messages set aside by :meth:`dead_letter`, oldest first."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT channel, message_id, handle, error, processed_at AS at FROM relevo_inbox "
+                "WHERE error IS NOT NULL ORDER BY seq"
+            ).fetchall()
+        return [DeadLetter.model_validate(r) for r in rows]
+
+    def footprint(self, customer_id: str, conversation_ids: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """The customer's conversations here (``conversation_ids`` plus board rows of ``customer_id``) and the
+        channel addresses they wrote from."""
+        with self._connection() as conn:
+            return self._footprint(conn, customer_id, conversation_ids)
+
+    @staticmethod
+    def _footprint(
+        conn: psycopg.Connection[DictRow], customer_id: str, conversation_ids: list[str]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        found = conn.execute(
+            "SELECT conversation_id FROM relevo_board WHERE row->>'customer_id' = %s", (customer_id,)
+        ).fetchall()
+        ids = sorted({*conversation_ids, *(str(r["conversation_id"]) for r in found)})
+        rows = conn.execute(
+            "SELECT channel, handle FROM relevo_directory WHERE conversation_id = ANY(%s) "
+            "UNION SELECT row->>'channel', row->>'handle' FROM relevo_board WHERE conversation_id = ANY(%s)",
+            (ids, ids),
+        ).fetchall()
+        return ids, sorted((str(r["channel"]), str(r["handle"])) for r in rows)
+
+    def erase_customer(self, customer_id: str, conversation_ids: list[str]) -> dict[str, int]:
+        """Delete the customer's board rows, their addresses' inbox messages, directory entries and leases, and
+        their outbound statuses, in one transaction; returns rows removed per table."""
+        with self._connection() as conn, conn.transaction():
+            ids, addresses = self._footprint(conn, customer_id, conversation_ids)
+            counts = {"inbox": 0, "board": 0, "directory": 0, "outbound": 0}
+            for address in addresses:
+                counts["inbox"] += conn.execute(
+                    "DELETE FROM relevo_inbox WHERE channel = %s AND handle = %s", address
+                ).rowcount
+                conn.execute("DELETE FROM relevo_addresses WHERE channel = %s AND handle = %s", address)
+                counts["directory"] += conn.execute(
+                    "DELETE FROM relevo_directory WHERE channel = %s AND handle = %s", address
+                ).rowcount
+            counts["inbox"] += conn.execute("DELETE FROM relevo_inbox WHERE customer_id = %s", (customer_id,)).rowcount
+            counts["board"] = conn.execute("DELETE FROM relevo_board WHERE conversation_id = ANY(%s)", (ids,)).rowcount
+            counts["directory"] += conn.execute(
+                "DELETE FROM relevo_directory WHERE conversation_id = ANY(%s)", (ids,)
+            ).rowcount
+            counts["outbound"] = conn.execute(
+                "DELETE FROM relevo_outbound WHERE conversation_id = ANY(%s)", (ids,)
+            ).rowcount
+        return counts
+
+    def compact(self) -> str:
+        """``VACUUM`` the tables so the erased rows' space is reclaimed; returns what was compacted."""
+        with self._connection() as conn:
+            for table in ("relevo_inbox", "relevo_addresses", "relevo_directory", "relevo_board", "relevo_outbound"):
+                conn.execute(sql.SQL("VACUUM {}").format(sql.Identifier(table)))
+        return "relevo_* server tables"
 
     def close(self) -> None:
         """Close both connection pools (held conversation locks are released with their sessions)."""

@@ -26,6 +26,7 @@ from relevo.server._service import ServeService
 from relevo.server._settings import ServeSettings
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._tokens import TokenSigner, load_or_create_secret
+from relevo.server._writer_lock import DataDirLock
 
 __all__ = ["ServerRuntime", "open_runtime", "open_serve_store", "serve_config"]
 
@@ -47,13 +48,19 @@ class ServerRuntime:
     """Demo accounts created at this start (a fresh data directory)."""
     generated_password: str | None = None
     """Their password when it was generated (to print once); None when it came from ``RELEVO_DEMO_PASSWORD``."""
+    lock: DataDirLock | None = None
+    """This process's hold on the embedded data directory (None in scale-out mode)."""
 
     def close(self) -> None:
-        """Stop the workers and release every store."""
-        self.service.stop()
-        self.gateway.close()
-        self.store.close()
-        self.desk.close()
+        """Stop the workers, land the queued memory writes and release every store, then the data directory."""
+        try:
+            self.service.stop()
+            self.gateway.close()
+            self.store.close()
+            self.desk.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def serve_config(settings: ServeSettings, environ: Mapping[str, str] | None = None) -> RelevoConfig:
@@ -105,6 +112,23 @@ def open_runtime(
     config = config or serve_config(settings)
     data_dir = settings.data_dir or config.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = DataDirLock(data_dir) if DataDirLock.needed(config.storage.database_url, config.memory.server_url) else None
+    try:
+        return _open_runtime(settings, config, data_dir, lock, context, gateway)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+
+
+def _open_runtime(
+    settings: ServeSettings,
+    config: RelevoConfig,
+    data_dir: Path,
+    lock: DataDirLock | None,
+    context: RunContext | None,
+    gateway: ChannelGateway | None,
+) -> ServerRuntime:
     agents = AgentDirectory(settings.agents_file or data_dir / "agents.json")
     created: list[AgentAccount] = []
     generated: str | None = None
@@ -151,4 +175,5 @@ def open_runtime(
         gateway=channels,
         created_agents=created,
         generated_password=generated,
+        lock=lock,
     )

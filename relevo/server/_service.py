@@ -8,6 +8,12 @@ messages of one address are processed strictly in order, never twice, never inte
 of whichever process gets there first. A worker that dies mid-turn leaves its message pending: it is retried
 when the lease runs out.
 
+Personal data never reaches the inbox raw: :meth:`ServeService.accept` redacts the text into vault tokens of
+the message's own scope before it is stored; the worker moves them to the conversation's vault.
+
+No message is dropped in silence: one that keeps failing (``_MAX_ATTEMPTS``) is dead-lettered with its error,
+and its conversation is handed to a human with reason ``processing_error`` (the customer is told).
+
 The human side's commands (take over, reply, hand back, resolve) run synchronously under the same lock.
 """
 
@@ -27,10 +33,11 @@ from datetime import UTC, datetime, timedelta
 from relevo._errors import BadInputError, ModeError, RelevoError, UnknownConversationError
 from relevo.channels import ChannelError, Outbound
 from relevo.contracts import AIMessage, Channel, ConversationState, CustomerMessage, HumanAgentMessage, Message
+from relevo.memory import inbox_scope, redact_pii
 from relevo.orchestrator import SupportDesk, TurnResult
 from relevo.server._agents import AgentAccount, AgentDirectory
 from relevo.server._board import Kpis, choose_agent, compute_kpis, next_row, queue_for
-from relevo.server._ports import BoardRow, Claim, DeliveryStatus, Inbound, ServeStore
+from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound, ServeStore
 from relevo.server._pulse import Pulse
 
 __all__ = ["AccessError", "SenderLookup", "ServeService"]
@@ -149,8 +156,12 @@ class ServeService:
 
     # -- inbound --------------------------------------------------------------------------------------
     def accept(self, inbound: Inbound) -> bool:
-        """Queue a customer message and wake a worker; False when it was delivered before (nothing queued)."""
-        fresh = self.store.put(inbound)
+        """Redact the message's personal data (into vault tokens), queue it and wake a worker; False when it was
+        delivered before (nothing queued)."""
+        memory = self.desk.memory
+        scope = inbox_scope(inbound.channel, inbound.handle, inbound.message_id)
+        text = memory.redact(scope, inbound.text) if memory is not None else redact_pii(inbound.text).text
+        fresh = self.store.put(inbound.model_copy(update={"text": text}))
         if fresh:
             with self._wake:
                 self._wake.notify()
@@ -256,9 +267,10 @@ class ServeService:
                     self.store.complete(claim, [message.message_id])
                     return
                 started = time.perf_counter()
-                result = self.desk.send(
-                    conversation_id, message.text, channel=message.channel, external_id=message.message_id
-                )
+                text = message.text
+                if self.desk.memory is not None:
+                    text = self.desk.memory.adopt(self._scope(message), conversation_id, text)
+                result = self.desk.send(conversation_id, text, channel=message.channel, external_id=message.message_id)
                 row = self._update_board(
                     conversation_id,
                     message.handle,
@@ -279,14 +291,17 @@ class ServeService:
             # The message itself is unusable: retrying cannot help. Drop it, keep the reason (never the text).
             _log.warning("dropped %s message %s: %s", message.channel, message.message_id, exc)
             self.store.complete(claim, [message.message_id])
+            self._drop_scope(message)
             return
-        except Exception:
+        except Exception as exc:
             with self._failures_guard:
                 attempts = self._failures.get(key, 0) + 1
                 self._failures[key] = attempts
             if attempts >= _MAX_ATTEMPTS:
                 _log.exception("gave up on %s message %s after %d attempts", *key, attempts)
-                self.store.complete(claim, [message.message_id])
+                self._dead_letter(claim, message, f"{type(exc).__name__}: {exc}")
+                with self._failures_guard:
+                    self._failures.pop(key, None)
             else:
                 backoff = min(self._retry_backoff * 2 ** (attempts - 1), 8.0)
                 _log.exception(
@@ -296,8 +311,40 @@ class ServeService:
                 self.store.release(claim)
             return
         self.store.complete(claim, [message.message_id])
+        self._drop_scope(message)
         with self._failures_guard:
             self._failures.pop(key, None)
+
+    @staticmethod
+    def _scope(message: Inbound) -> str:
+        return inbox_scope(message.channel, message.handle, message.message_id)
+
+    def _drop_scope(self, message: Inbound) -> None:
+        """The message is done: its arrival vault entries go (the conversation's vault has what it needs)."""
+        if self.desk.memory is not None:
+            try:
+                self.desk.memory.registry.drop_vault(self._scope(message))
+            except RelevoError as exc:  # left for erasure, which drops every scope of the address
+                _log.warning("could not drop the arrival vault of message %s: %s", message.message_id, exc)
+
+    def _dead_letter(self, claim: Claim, message: Inbound, error: str) -> None:
+        """Hand the message's conversation to a human (``processing_error``), then set the message aside with its
+        error (the handoff first: once the message is done, its conversation is with a human)."""
+        try:
+            conversation_id = self._conversation_for(message)
+            with self.store.conversation_lock(conversation_id):
+                result = self.desk.hand_off_failure(conversation_id, error)
+                row = self._update_board(conversation_id, message.handle, customer_wrote=message.received_at)
+                self._deliver(row, result.messages)
+            _log.error("message %s dead-lettered; %s handed to a human", message.message_id, conversation_id)
+        except Exception:
+            _log.exception("message %s dead-lettered; handing its conversation to a human failed", message.message_id)
+        self.store.dead_letter(claim, message.message_id, error)
+        self._drop_scope(message)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Messages that kept failing and were set aside (their conversations went to a human)."""
+        return self.store.dead_letters()
 
     def _conversation_for(self, message: Inbound) -> str:
         """The conversation this address writes to; a new one when it has none or (except web chat, whose

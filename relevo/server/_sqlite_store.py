@@ -13,6 +13,8 @@ Design:
   queue on an in-process lock first. A process that dies holding it blocks the conversation until the lease
   runs out (``lock_ttl``, 30 s by default).
 * Delivery statuses carry a rank; one ``UPDATE ... WHERE rank < new`` moves them forward only.
+* Customer data is erasable to the byte: ``secure_delete`` overwrites deleted rows, and :meth:`compact` (run by
+  erasure) vacuums the file and truncates its WAL. Message text arrives here already redacted (vault tokens).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, cast
 
 from relevo._errors import StorageError
 from relevo.contracts import Channel, Mode
-from relevo.server._ports import BoardRow, Claim, DeliveryStatus, Inbound
+from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound
 
 __all__ = ["SqliteServeStore"]
 
@@ -44,6 +46,7 @@ CREATE TABLE IF NOT EXISTS inbox (
     received_at TEXT NOT NULL,
     customer_id TEXT,
     processed_at TEXT,
+    error TEXT,
     UNIQUE (channel, message_id)
 );
 CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (seq) WHERE processed_at IS NULL;
@@ -88,6 +91,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 class SqliteServeStore:
     """:class:`relevo.server.ServeStore` in a SQLite file; safe for many threads and several local processes.
 
@@ -125,7 +133,11 @@ class SqliteServeStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
+            columns = {str(r["name"]) for r in self._db.execute("PRAGMA table_info(inbox)").fetchall()}
+            if "error" not in columns:  # a file from before dead-lettering
+                self._db.execute("ALTER TABLE inbox ADD COLUMN error TEXT")
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the server store {path}: {exc}") from exc
 
@@ -376,6 +388,93 @@ class SqliteServeStore:
         """The recorded delivery status of a message relevo sent."""
         rows = self._read("SELECT status FROM outbound WHERE provider_message_id = ?", (provider_message_id,))
         return cast(DeliveryStatus, rows[0]["status"]) if rows else None
+
+    # -- failures and erasure ---------------------------------------------------------------------------
+    def dead_letter(self, claim: Claim, message_id: str, error: str) -> None:
+        """Set aside a message that kept failing: processed, its text cleared, ``error`` kept (never text)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE inbox SET error = ? WHERE channel = ? AND message_id = ? AND handle = ?",
+                (error[:2000], claim.channel, message_id, claim.handle),
+            )
+        self.complete(claim, [message_id])
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Messages set aside by :meth:`dead_letter`, oldest first."""
+        rows = self._read(
+            "SELECT channel, message_id, handle, error, processed_at FROM inbox WHERE error IS NOT NULL ORDER BY seq"
+        )
+        return [
+            DeadLetter(
+                channel=r["channel"],
+                message_id=r["message_id"],
+                handle=r["handle"],
+                error=r["error"],
+                at=datetime.fromisoformat(r["processed_at"]),
+            )
+            for r in rows
+        ]
+
+    def footprint(self, customer_id: str, conversation_ids: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """The customer's conversations here (``conversation_ids`` plus board rows of ``customer_id``) and the
+        channel addresses they wrote from."""
+        with self._guard:
+            return self._footprint(self._db, customer_id, conversation_ids)
+
+    @staticmethod
+    def _footprint(
+        db: sqlite3.Connection, customer_id: str, conversation_ids: list[str]
+    ) -> tuple[list[str], list[tuple[str, str]]]:
+        wanted = set(conversation_ids)
+        rows = {
+            str(r["conversation_id"]): BoardRow.model_validate_json(r["row"])
+            for r in db.execute("SELECT conversation_id, row FROM board").fetchall()
+        }
+        wanted.update(c for c, row in rows.items() if row.customer_id == customer_id)
+        ids = sorted(wanted)
+        addresses = {(rows[c].channel, rows[c].handle) for c in ids if c in rows}
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            found = db.execute(f"SELECT channel, handle FROM directory WHERE conversation_id IN ({marks})", chunk)
+            addresses.update((str(c), str(h)) for c, h in found.fetchall())
+        return ids, sorted(addresses)
+
+    def erase_customer(self, customer_id: str, conversation_ids: list[str]) -> dict[str, int]:
+        """Delete the customer's board rows, their addresses' inbox messages, directory entries and leases, and
+        their outbound statuses; returns rows removed per table."""
+        with self._write() as db:
+            ids, addresses = self._footprint(db, customer_id, conversation_ids)
+            counts = {"inbox": 0, "board": 0, "directory": 0, "outbound": 0}
+            for channel, handle in addresses:
+                counts["inbox"] += db.execute(
+                    "DELETE FROM inbox WHERE channel = ? AND handle = ?", (channel, handle)
+                ).rowcount
+                db.execute("DELETE FROM leases WHERE channel = ? AND handle = ?", (channel, handle))
+                counts["directory"] += db.execute(
+                    "DELETE FROM directory WHERE channel = ? AND handle = ?", (channel, handle)
+                ).rowcount
+            counts["inbox"] += db.execute("DELETE FROM inbox WHERE customer_id = ?", (customer_id,)).rowcount
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                counts["board"] += db.execute(f"DELETE FROM board WHERE conversation_id IN ({marks})", chunk).rowcount
+                counts["directory"] += db.execute(
+                    f"DELETE FROM directory WHERE conversation_id IN ({marks})", chunk
+                ).rowcount
+                counts["outbound"] += db.execute(
+                    f"DELETE FROM outbound WHERE conversation_id IN ({marks})", chunk
+                ).rowcount
+                db.execute(f"DELETE FROM conversation_locks WHERE conversation_id IN ({marks})", chunk)
+        return counts
+
+    def compact(self) -> str:
+        """Vacuum the file and empty its WAL, so erased rows leave the disk; returns the file's name."""
+        with self._guard:
+            try:
+                self._db.execute("VACUUM")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot compact the server store {self.path}: {exc}") from exc
+        return self.path.name
 
     def close(self) -> None:
         """Close the file."""

@@ -141,8 +141,10 @@ def test_forget_removes_everything_about_the_customer(registry: Registry) -> Non
     registry.token_for("conv-1", "PHONE", "+351900000001")
     registry.add_conversation("conv-2", "C-2", T0)
     registry.token_for("conv-2", "EMAIL", "bob@example.com")
+    assert registry.secret("C-1", create=True)
     counts: dict[str, Any] = registry.forget("C-1")
-    assert counts == {"vault_entries": 2, "identities": 1, "conversation_index": 1, "consent": 1}
+    assert counts == {"vault_entries": 2, "identities": 1, "conversation_index": 1, "consent": 1, "keys": 1}
+    assert registry.secret("C-1", create=False) is None
     assert registry.consent("C-1") is None
     assert registry.resolve("web", "maria@example.com") is None
     assert registry.conversations("C-1") == []
@@ -174,3 +176,18 @@ def test_handles_minting_tokens_at_once_never_share_a_number(open_registry: Open
     assert len({token for token, _ in minted}) == 30, "one number per value"
     for token, value in minted:
         assert handles[0].reveal("conv-1", token) == value
+
+
+def test_vault_scopes_are_read_and_dropped_exactly_or_by_prefix(registry: Registry) -> None:
+    registry.token_for("inbox:web:h1:m1", "EMAIL", "ana@example.com")
+    registry.token_for("inbox:web:h1:m1", "CARD", "4111 1111 1111 1111")
+    registry.token_for("inbox:web:h1:m10", "PHONE", "+351900000002")
+    registry.token_for("inbox:web:h2:m1", "EMAIL", "bob@example.com")
+    assert registry.vault("inbox:web:h1:m1") == {
+        "[EMAIL_1]": ("EMAIL", "ana@example.com"),
+        "[CARD_1]": ("CARD", "card ending 1111"),
+    }
+    assert registry.drop_vault("inbox:web:h1:m1") == 2, "exact: m10 is another message"
+    assert registry.vault("inbox:web:h1:m10") == {"[PHONE_1]": ("PHONE", "+351900000002")}
+    assert registry.drop_vault("inbox:web:h1:", prefix=True) == 1
+    assert registry.vault("inbox:web:h2:m1") == {"[EMAIL_1]": ("EMAIL", "bob@example.com")}, "other address kept"

@@ -219,8 +219,17 @@ def test_a_worker_that_dies_between_the_checkpoint_and_the_board_sends_the_reply
     assert runtime.store.board(conversation).last_inbound_id == "wamid.ckpt"  # type: ignore[union-attr]
 
 
-def test_a_failing_turn_is_retried_then_given_up_without_blocking_the_address(
-    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+_FIRST_WORDS = {
+    "en": "Hello, I need help with my order please",
+    "es": "Hola, necesito ayuda con mi pedido por favor",
+    "pt": "Olá, preciso de ajuda com a minha encomenda por favor",
+    "vi": "Xin chào, tôi cần giúp đỡ với đơn hàng của tôi",
+}
+
+
+@pytest.mark.parametrize("language", sorted(_FIRST_WORDS))
+def test_a_message_that_keeps_failing_is_dead_lettered_and_handed_to_a_human(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch, language: str
 ) -> None:
     assert isinstance(runtime.store, SqliteServeStore)
     done = Completions(runtime.store, monkeypatch)
@@ -230,15 +239,54 @@ def test_a_failing_turn_is_retried_then_given_up_without_blocking_the_address(
             raise RuntimeError("the model backend broke")
 
     turns = _record_turns(runtime, monkeypatch, fail_on_poison)
-    service = service_for(workers=1, retry_backoff=0.05)
+    sender = RecordingSender()
+    service = service_for(workers=1, retry_backoff=0.05, senders=lambda channel, handle: sender)
     service.start()
     started = time.monotonic()
+    service.accept(_inbound(_FIRST_WORDS[language], "w.o"))
     service.accept(_inbound("poison", "w.p"))
     service.accept(_inbound("after the poison", "w.q"))
-    assert done.wait(2) == ["w.p", "w.q"]
-    assert [text for text, _, _ in turns.runs] == ["poison"] * 5 + ["after the poison"]
+    assert done.wait(3) == ["w.o", "w.p", "w.q"]
+    assert [text for text, _, _ in turns.runs] == [_FIRST_WORDS[language], *["poison"] * 5, "after the poison"]
     # retries back off (0.05 + 0.1 + 0.2 + 0.4 s) instead of burning the five attempts at once
     assert time.monotonic() - started >= 0.75
+
+    [dead] = service.dead_letters()
+    assert (dead.message_id, dead.error) == ("w.p", "RuntimeError: the model backend broke")
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    row = runtime.store.board(conversation)
+    assert row is not None and row.mode == "pending_human" and row.reasons == ["processing_error"]
+    state = runtime.desk.state(conversation)
+    assert state.packet is not None and state.packet.reasons[0].evidence == "RuntimeError: the model backend broke"
+    told = [m for m in state.messages if isinstance(m, AIMessage) and m.agent == "handoff"]
+    assert len(told) == 1 and told[0].language == language, "the customer is told, in their language"
+    assert told[0].text in [text for _, text, _, _ in sender.sent], "and it went out on their channel"
+    assert service.kpis().escalation_reasons == {"processing_error": 1}, "the console and its KPIs show it"
+
+
+def test_a_message_failing_in_a_conversation_a_human_has_leaves_them_a_note(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    service = service_for(workers=1, retry_backoff=0.01)
+    service.accept(_inbound("I want to talk to a human", "w.h"))
+    assert service.run_once()
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+
+    def fail(text: str) -> None:
+        raise RuntimeError("storage hiccup")
+
+    _record_turns(runtime, monkeypatch, fail)
+    service.start()
+    service.accept(_inbound("are you there?", "w.x"))
+    assert done.wait(2) == ["w.h", "w.x"]
+    state = runtime.desk.state(conversation)
+    assert state.mode == "pending_human"
+    assert state.messages[-1].text == "a customer message failed: RuntimeError: storage hiccup"
+    assert [d.message_id for d in service.dead_letters()] == ["w.x"]
 
 
 class RecordingSender:
