@@ -144,6 +144,7 @@ def test_public_names() -> None:
         "AgentDirectory",
         "BoardRow",
         "Claim",
+        "DeadLetter",
         "DeliveryStatus",
         "Inbound",
         "Kpis",
