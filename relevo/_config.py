@@ -162,6 +162,9 @@ class ModelsConfig(_Section):
     parallel_triage: bool = True
     """With model-backed triage and resolver: the offline engine's triage decides before the resolver, and the
     model's triage runs beside the resolver's call (the policy decides on both), so a turn waits for one call."""
+    summary_after_handoff: bool = True
+    """With a model-backed summarizer: the handoff message goes out with the offline summary in the packet, and
+    the model's summary is written in the background (put in the packet by the next event; a takeover waits)."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """How output schemas are sent: ``json_schema`` (OpenAI style), ``json_object`` with a schema
     (llama-cpp-python), or ``auto`` (json_schema, switching to json_object when a server rejects it)."""

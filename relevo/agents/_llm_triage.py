@@ -71,7 +71,17 @@ class LLMTriage:
         return self.offline.detect_language(text, hint)
 
     def assess(self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None) -> Signals:
-        lexical = self.offline.assess(state, message)
+        return self.refine(state, message, self.provisional(state, message), calls)
+
+    def provisional(self, state: ConversationState, message: CustomerMessage) -> Signals:
+        """The offline engine's reading, with no model call: what the policy decides on while the model's
+        triage runs beside the resolver (see :meth:`refine`)."""
+        return self.offline.assess(state, message)
+
+    def refine(
+        self, state: ConversationState, message: CustomerMessage, lexical: Signals, calls: CallLedger | None = None
+    ) -> Signals:
+        """The model's reading merged over the offline engine's ``lexical`` one (one model call)."""
         request = ModelRequest(
             messages=[
                 SystemTurn(

@@ -121,5 +121,5 @@ def model_backed_agents(
         )
     if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
         assert isinstance(summarizer, OfflineSummarizer)
-        summarizer = LLMSummarizer(chain, summarizer)
+        summarizer = LLMSummarizer(chain, summarizer, after_handoff=config.models.summary_after_handoff)
     return SupportAgents(triage=triage, policy=offline.policy, resolver=resolver, summarizer=summarizer)

@@ -4,22 +4,35 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from relevo._errors import ModeError
-from relevo.agents import PolicyView, Resolver, ResolverTurn, Toolbox, render_text, word
+from relevo.agents import (
+    LLMResolver,
+    LLMSummarizer,
+    LLMTriage,
+    PolicyView,
+    Resolver,
+    ResolverTurn,
+    Toolbox,
+    render_text,
+    word,
+)
 from relevo.contracts import (
     AIMessage,
     Commitment,
     ConversationState,
     CustomerMessage,
     CustomerTurn,
+    EscalationDecision,
     EscalationReason,
     HandBack,
     HumanAgentMessage,
     HumanReply,
+    ModelCall,
     PendingTimeout,
     Resolve,
     Signals,
@@ -37,6 +50,7 @@ __all__ = [
     "handoff",
     "human_desk",
     "ingest",
+    "late_summary",
     "make_resolve_node",
     "since_ai_took_over",
     "summarize",
@@ -117,6 +131,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         update["memory_highlights"] = highlights
         update["remembered_promises"] = promises
     if state.mode == "pending_human":
+        update.update(late_summary(state, ctx))
         update["language"] = state.language
         if not isinstance(state.messages[-1], AIMessage):
             holding = render_text("holding", state.language)
@@ -128,9 +143,29 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     return update
 
 
+def _parallel_triage(ctx: RunContext) -> LLMTriage | None:
+    """The model-backed triage when it runs beside a model-backed resolver (``models.parallel_triage``)."""
+    triage = ctx.agents.triage
+    if (
+        ctx.config.models.parallel_triage
+        and isinstance(triage, LLMTriage)
+        and isinstance(ctx.agents.resolver, LLMResolver)
+    ):
+        return triage
+    return None
+
+
 def triage(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
-    """Signals for the newest customer message."""
+    """Signals for the newest customer message.
+
+    With a model-backed triage and resolver (``models.parallel_triage``), this is the offline engine's reading
+    (no model call): the triage-stage rules decide on it at once, and the model's reading is taken beside the
+    resolver's call, where the policy decides again on both (see the resolve node).
+    """
     message = _last_customer_message(state)
+    model_triage = _parallel_triage(runtime.context)
+    if model_triage is not None:
+        return {"signals": [model_triage.provisional(state, message)]}
     calls = _ledger(state, runtime.context)
     signals = runtime.context.agents.triage.assess(state, message, calls)
     return {"signals": [signals], "model_calls": calls.calls}
@@ -140,11 +175,14 @@ def escalate(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     """The policy engine's triage-stage rules."""
     ctx = runtime.context
     signals = state.signals[-1]
+    # On the offline reading of a desk whose triage is a model, confidence is the model's to judge (beside the
+    # resolver); every other rule decides now.
+    provisional = _parallel_triage(ctx) is not None
     view = PolicyView(
         state=state,
         signals=signals,
         history=since_ai_took_over(state),
-        min_confidence=ctx.config.triage.min_confidence,
+        min_confidence=0.0 if provisional else ctx.config.triage.min_confidence,
     )
     return {"escalations": [ctx.agents.policy.evaluate(view, "triage")]}
 
@@ -176,12 +214,31 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
         toolbox = Toolbox(ctx.tools, tool_context, redact=redact)
         calls = _ledger(state, ctx)
         turn = ResolverTurn(state=state, message=message, signals=signals, toolbox=toolbox, reveal=reveal, calls=calls)
-        resolution = resolver.resolve(turn)
+        decisions: list[EscalationDecision] = []
+        triage_calls: list[ModelCall] = []
+        history = since_ai_took_over(state)
+        model_triage = _parallel_triage(ctx)
+        if model_triage is None:
+            resolution = resolver.resolve(turn)
+        else:
+            # The model's triage runs beside the resolver's call: the customer waits for one round trip.
+            ledger = _ledger(state, ctx)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relevo-triage") as pool:
+                reading = pool.submit(model_triage.refine, state, message, signals, ledger)
+                resolution = resolver.resolve(turn)
+                signals = reading.result()
+            triage_calls = ledger.calls
+            history = [*history[:-1], signals] if history else [signals]
+            # The policy decides on both readings: a triage rule the model's reading fires withholds the reply.
+            again = PolicyView(
+                state=state, signals=signals, history=history, min_confidence=ctx.config.triage.min_confidence
+            )
+            decisions.append(ctx.agents.policy.evaluate(again, "triage"))
         earlier = [m.text for m in state.messages[_ai_period_start(state) :] if isinstance(m, AIMessage)]
         view = PolicyView(
             state=state,
             signals=signals,
-            history=since_ai_took_over(state),
+            history=history,
             min_confidence=ctx.config.triage.min_confidence,
             attempts=resolution.attempts,
             tool_calls=toolbox.calls,
@@ -196,21 +253,24 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             evidence = "; ".join(guard.failed)[:500]
             reason = EscalationReason(code="ungrounded_reply", evidence=evidence)
             decision = decision.model_copy(update={"fired": True, "reasons": [*decision.reasons, reason]})
+        decisions.append(decision)
         update: Update = {
             "attempts": resolution.attempts,
             "facts": resolution.facts,
             "commitments": resolution.commitments,
             "tool_calls": toolbox.calls,
-            "escalations": [decision],
-            "model_calls": calls.calls,
+            "escalations": decisions,
+            "model_calls": [*triage_calls, *calls.calls],
         }
+        if model_triage is not None:
+            update["signals"] = [signals]  # replaces the offline reading of this message
         if guard is not None:
             update["guard_reports"] = [guard]
         if resolution.pending_offer is not None:
             update["pending_offer"] = resolution.pending_offer
         elif resolution.clear_offer:
             update["pending_offer"] = None
-        if not decision.fired:
+        if not any(d.fired for d in decisions):
             update["messages"] = [
                 AIMessage(
                     id=ids("msg"),
@@ -289,6 +349,20 @@ def handoff(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     }
 
 
+def late_summary(state: ConversationState, ctx: RunContext, *, wait_s: float = 0.0) -> Update:
+    """The model's handoff summary, written after the handoff message went out, put into the packet (an empty
+    update when there is none, it failed, or it is not ready within ``wait_s``)."""
+    summarizer = ctx.agents.summarizer
+    if state.packet is None or not isinstance(summarizer, LLMSummarizer):
+        return {}
+    written = summarizer.written_summary(state.conversation_id, wait_s=wait_s)
+    if written is None:
+        return {}
+    text, calls = written
+    cost = round(state.packet.model_cost_usd + sum(c.cost_usd for c in calls), 6)
+    return {"packet": state.packet.model_copy(update={"summary": text, "model_cost_usd": cost}), "model_calls": calls}
+
+
 def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     """The human side: take over, reply, hand back to the AI, resolve."""
     ctx = runtime.context
@@ -299,7 +373,9 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         if state.mode not in ("pending_human", "ai_active"):
             raise ModeError("takeover", state.mode, ("pending_human", "ai_active"))
         text = f"{event.agent} took over"
+        # The human reads the packet now: wait for the model's summary if it is still being written.
         return {
+            **late_summary(state, ctx, wait_s=ctx.config.models.timeout_s),
             "mode": "human_active",
             "assigned_agent": event.agent,
             "messages": [SystemEvent(id=ids("evt"), at=now, text=text, event="takeover")],

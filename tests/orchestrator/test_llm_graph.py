@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from relevo._config import load_config
-from relevo.models import ToolCallRequest
+from relevo.models import ModelRequest, ToolCallRequest
 from relevo.orchestrator import DeskBuilder
-from relevo.testing import ScriptedModel, unavailable
+from relevo.testing import FunctionModel, ScriptedModel, unavailable
 
 
 def test_llm_triage_and_resolver_tool_loop(tmp_path: Path) -> None:
@@ -95,3 +96,89 @@ def test_on_failure_offline_keeps_answering(tmp_path: Path) -> None:
         conv = desk.start(customer_id="C-1004")
         turn = desk.send(conv, "How many days do I have to return an item?")
         assert turn.mode == "ai_active" and turn.reply is not None and "KB-" in turn.reply
+
+
+def _verdict(**changes: object) -> dict[str, object]:
+    verdict: dict[str, object] = {
+        "intent": "order_status",
+        "confidence": 0.9,
+        "sentiment": 0.0,
+        "urgency": 0.2,
+        "explicit_human_request": False,
+        "out_of_scope": False,
+        "language": "en",
+    }
+    return {**verdict, **changes}
+
+
+def test_the_model_triage_runs_beside_the_resolver(tmp_path: Path) -> None:
+    """One round trip: each model waits (bounded) for the other to have started; in series neither would see it."""
+    triage_started, resolver_started = threading.Event(), threading.Event()
+    saw: dict[str, bool] = {}
+
+    def triage_fn(request: ModelRequest) -> dict[str, object]:
+        triage_started.set()
+        saw["triage saw the resolver"] = resolver_started.wait(10)
+        return _verdict(intent="greeting", confidence=0.97)
+
+    def resolver_fn(request: ModelRequest) -> str:
+        resolver_started.set()
+        saw["resolver saw triage"] = triage_started.wait(10)
+        return "Hello! What can I help you with?"
+
+    builder = DeskBuilder(load_config()).with_model("triage", FunctionModel(triage_fn))
+    with builder.with_model("resolver", FunctionModel(resolver_fn)).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        turn = desk.send(conv, "Hi there")
+        state = desk.state(conv)
+    assert saw == {"triage saw the resolver": True, "resolver saw triage": True}
+    assert turn.reply == "Hello! What can I help you with?"
+    assert turn.signals is not None and (turn.signals.intent, turn.signals.confidence) == ("greeting", 0.97)
+    assert len(state.signals) == 1, "the model's reading replaced the offline one"
+    assert [c.agent for c in turn.model_calls] == ["triage", "resolver"]
+
+
+def test_a_rule_the_model_reading_fires_withholds_the_reply(tmp_path: Path) -> None:
+    triage = ScriptedModel([_verdict(intent="complaint", explicit_human_request=True)], name="openai/small")
+    resolver = ScriptedModel(["Let me look into that for you."], name="openai/small")
+    builder = DeskBuilder(load_config()).with_model("triage", triage).with_model("resolver", resolver)
+    with builder.open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        turn = desk.send(conv, "please have a colleague look at it")
+    assert turn.mode == "pending_human" and turn.packet is not None
+    assert turn.escalation is not None and "explicit_request" in turn.escalation.codes
+    assert turn.reply is not None and "Let me look into that" not in turn.reply
+    triage.assert_used_up()
+    resolver.assert_used_up()
+
+
+def test_the_handoff_summary_is_written_after_the_handoff_message(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def summarizer_fn(request: ModelRequest) -> str:
+        # The handoff turn returns while this call is still waiting: the customer never waits for it.
+        release.wait(10)
+        return "Maria's headphones are late; she asked for a person."
+
+    builder = DeskBuilder(load_config()).with_model("summarizer", FunctionModel(summarizer_fn))
+    with builder.open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        handoff = desk.send(conv, "I want to talk to a human agent")
+        assert handoff.mode == "pending_human" and handoff.packet is not None
+        assert handoff.packet.summary != "Maria's headphones are late; she asked for a person."
+        assert handoff.model_calls == []
+        release.set()
+        taken = desk.takeover(conv, "ana")
+        packet = desk.state(conv).packet
+    assert packet is not None and packet.summary == "Maria's headphones are late; she asked for a person."
+    assert [c.agent for c in taken.model_calls] == ["summarizer"]
+
+
+def test_the_summary_can_still_be_written_before_the_handoff(tmp_path: Path) -> None:
+    summarizer = ScriptedModel(["Summary written in line."], name="openai/small")
+    config = load_config(overrides={"models": {"summary_after_handoff": False}})
+    with DeskBuilder(config).with_model("summarizer", summarizer).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1001")
+        handoff = desk.send(conv, "I want to talk to a human agent")
+    assert handoff.packet is not None and handoff.packet.summary == "Summary written in line."
+    summarizer.assert_used_up()
