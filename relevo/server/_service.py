@@ -162,6 +162,11 @@ class ServeService:
         scope = inbox_scope(inbound.channel, inbound.handle, inbound.message_id)
         text = memory.redact(scope, inbound.text) if memory is not None else redact_pii(inbound.text).text
         fresh = self.store.put(inbound.model_copy(update={"text": text}))
+        if not fresh and memory is not None and self.store.pending(inbound.channel, inbound.handle) == 0:
+            # A redelivery of a message already processed: its arrival vault was dropped then, and what this
+            # redaction minted again would outlive it. (While the first delivery is pending, its processing
+            # drops the scope, this delivery's entries included.)
+            memory.registry.drop_vault(scope)
         if fresh:
             with self._wake:
                 self._wake.notify()

@@ -455,3 +455,50 @@ def test_everything_survives_reopening(open_store: Opener) -> None:
     assert second.status("wamid.out") == "queued"
     claim: Claim | None = second.claim("w1", LEASE)
     assert claim is not None and [m.message_id for m in claim.messages] == ["a1"]
+
+
+# -- dead letters and erasure --------------------------------------------------------------------------------------
+def test_a_dead_lettered_message_keeps_its_error_and_frees_the_address(store: ServeStore, clock: Clock) -> None:
+    store.put(msg("m1"))
+    store.put(msg("m2"))
+    claim = store.claim("w1", LEASE)
+    assert claim is not None
+    clock.advance(timedelta(seconds=5))
+    store.dead_letter(claim, "m1", "RuntimeError: the model backend broke")
+    [dead] = store.dead_letters()
+    assert (dead.channel, dead.message_id, dead.handle) == ("whatsapp", "m1", "+34600000001")
+    assert (dead.error, dead.at) == ("RuntimeError: the model backend broke", T0 + timedelta(seconds=5))
+    following = store.claim("w2", LEASE)
+    assert following is not None and [m.message_id for m in following.messages] == ["m2"], "the rest goes on"
+    assert store.put(msg("m1")) is False, "a redelivery of the dead letter is not run again"
+
+
+def test_erasing_a_customer_removes_their_rows_and_keeps_everyone_elses(store: ServeStore) -> None:
+    for message_id, handle in (("m1", "+34600000001"), ("m2", "+34600000001"), ("m3", "+34600000003")):
+        store.put(msg(message_id, handle))
+    store.put(Inbound(channel="web", message_id="web-s1:1", handle="web-s1", text="hi", received_at=T0))
+    store.bind("whatsapp", "+34600000001", "conv-1")
+    store.bind("web", "web-s1", "conv-2")
+    store.bind("whatsapp", "+34600000003", "conv-3")
+    store.upsert_board(row("conv-1", "pending_human", T0))
+    store.upsert_board(row("conv-2", "ai_active", T0).model_copy(update={"channel": "web", "handle": "web-s1"}))
+    store.upsert_board(
+        row("conv-3", "ai_active", T0).model_copy(update={"customer_id": "C-9", "handle": "+34600000003"})
+    )
+    store.record_outbound("wamid.out.1", "conv-1", "whatsapp")
+    store.record_outbound("wamid.out.3", "conv-3", "whatsapp")
+
+    conversations, addresses = store.footprint("C-1001", ["conv-1"])
+    assert conversations == ["conv-1", "conv-2"], "the board knows conversations the index may not"
+    assert addresses == [("web", "web-s1"), ("whatsapp", "+34600000001")]
+    counts = store.erase_customer("C-1001", ["conv-1"])
+    assert counts == {"inbox": 3, "board": 2, "directory": 2, "outbound": 1}
+    assert store.board("conv-1") is None and store.board("conv-2") is None
+    assert store.current_conversation("whatsapp", "+34600000001") is None
+    assert store.pending("whatsapp", "+34600000001") == 0 and store.status("wamid.out.1") is None
+    assert [r.conversation_id for r in store.board_rows()] == ["conv-3"], "the other customer is untouched"
+    assert store.pending("whatsapp", "+34600000003") == 1 and store.status("wamid.out.3") == "queued"
+    assert store.erase_customer("C-1001", []) == {"inbox": 0, "board": 0, "directory": 0, "outbound": 0}
+    assert isinstance(store.compact(), str)
+    claim = store.claim("w", LEASE)
+    assert claim is not None and claim.handle == "+34600000003", "the queue still works"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import pytest
 from serve_harness import Completions
 
 from relevo.contracts import AIMessage, Channel, CustomerMessage, HumanAgentMessage
+from relevo.memory import inbox_scope
 from relevo.orchestrator import TurnResult
 from relevo.server import BoardRow, Inbound, ServerRuntime, ServeService
 from relevo.server._sqlite_store import SqliteServeStore
@@ -287,6 +289,48 @@ def test_a_message_failing_in_a_conversation_a_human_has_leaves_them_a_note(
     assert state.mode == "pending_human"
     assert state.messages[-1].text == "a customer message failed: RuntimeError: storage hiccup"
     assert [d.message_id for d in service.dead_letters()] == ["w.x"]
+
+
+_RAW = {
+    "email": "ana.raw5512@example.org",
+    "phone": "+44 7911 123456",
+    "card": "4539 1488 0343 6467",
+    "iban": "PT50 0002 0123 1234 5678 9015 4",
+}
+
+
+@pytest.mark.parametrize(
+    ("channel", "handle"), [("web", "web-raw"), ("whatsapp", "351910000077"), ("sms", "+15550001")]
+)
+def test_personal_data_is_redacted_before_the_inbox_stores_a_message(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], channel: Channel, handle: str
+) -> None:
+    memory = runtime.desk.memory
+    assert memory is not None
+    service = service_for(workers=1)
+    text = "I'm {email}, call {phone}; card {card}, refund to {iban}".format(**_RAW)
+    assert service.accept(_inbound(text, "m.1", handle=handle, channel=channel))
+    on_disk = b"".join(p.read_bytes() for p in runtime.data_dir.glob("serve.sqlite*"))
+    digits = re.sub(rb"\D", b"", on_disk)
+    for kind, value in _RAW.items():
+        assert value.encode() not in on_disk, kind
+        assert re.sub(r"\D", "", value).encode() not in digits or kind == "email", kind
+    peek = runtime.store.claim("peek", timedelta(seconds=30))
+    assert peek is not None and [m.text for m in peek.messages] == [
+        "I'm [EMAIL_1], call [PHONE_1]; card [CARD_1], refund to [IBAN_1]"
+    ]
+    runtime.store.release(peek)
+
+    assert service.run_once()
+    conversation = runtime.store.current_conversation(channel, handle)
+    assert conversation is not None
+    said = next(m for m in runtime.desk.state(conversation).messages if isinstance(m, CustomerMessage))
+    assert _RAW["email"] not in said.text and _RAW["iban"].replace(" ", "") not in said.text.replace(" ", "")
+    assert memory.reveal(conversation, said.text).count(_RAW["email"]) == 1, "the tools can still use the value"
+    scope = inbox_scope(channel, handle, "m.1")
+    assert memory.registry.vault(scope) == {}, "the arrival vault went once the message was done"
+    assert service.accept(_inbound(text, "m.1", handle=handle, channel=channel)) is False
+    assert memory.registry.vault(scope) == {}, "a redelivery leaves nothing behind"
 
 
 class RecordingSender:
