@@ -67,23 +67,26 @@ def test_four_first_uses_at_once_open_the_embedded_store_once(tmp_path: Path) ->
         memory.close()
 
 
-def test_a_record_failing_its_integrity_check_means_no_memory_for_the_turn(tmp_path: Path) -> None:
-    memory = CustomerMemory.open(tmp_path, MemoryConfig(), embed=_embed)
-    try:
-        memory.remember_conversation(MARIA, _episode(), at=NOW)
-        assert memory.highlights(MARIA, "where is my order", now=NOW)[0], "remembered"
-    finally:
-        memory.close()
+def test_a_record_failing_its_integrity_check_means_no_memory_for_the_turn(
+    tmp_path: Path, run_context: RunContext
+) -> None:
+    data_dir = tmp_path / "data"
+    with DeskBuilder(load_config()).open_with_context(data_dir, run_context) as desk:
+        assert desk.memory is not None
+        desk.memory.remember_conversation(MARIA, _episode(), at=NOW)
+        assert desk.memory.highlights(MARIA, "where is my order", now=NOW)[0], "remembered"
     # A registry restored from another backup than Chroma: the customer's key no longer opens her records.
-    registry = CustomerRegistry(tmp_path / "memory" / "registry.sqlite")
+    registry = CustomerRegistry(data_dir / "memory" / "registry.sqlite")
     registry.drop_secret(MARIA)
     registry.secret(MARIA, create=True)
     registry.close()
-    memory = CustomerMemory.open(tmp_path, MemoryConfig(), embed=_embed)
-    try:
-        assert memory.highlights(MARIA, "where is my order", now=NOW) == ([], [])
-    finally:
-        memory.close()
+    with DeskBuilder(load_config()).open_with_context(data_dir, run_context) as desk:
+        assert desk.memory is not None
+        assert desk.memory.highlights(MARIA, "where is my order", now=NOW) == ([], [])
+        conversation = desk.start(customer_id=MARIA)
+        result = desk.send(conversation, "Hi, where is my order ORD-1042?")
+        assert result.reply, "every message of hers is still answered, without memory"
+        assert desk.state(conversation).memory_highlights == []
 
 
 def test_a_customer_turn_is_answered_while_another_process_holds_the_memory(
