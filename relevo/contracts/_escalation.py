@@ -10,7 +10,8 @@ ReasonCode = str
 """Built-in codes: explicit_request, negative_sentiment, sentiment_trend, out_of_scope, low_confidence,
 loop_detected, repeated_failure, policy_sensitive, lead_qualified, vip, tool_failure, model_error,
 budget_exhausted, processing_error (a customer message kept failing and was set aside: the server hands its
-conversation to a human). Custom triggers add their own."""
+conversation to a human), ungrounded_reply (a model-written reply failed the grounding guard twice). Custom
+triggers add their own."""
 
 Priority = Literal["low", "normal", "high", "urgent"]
 
