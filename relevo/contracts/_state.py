@@ -27,6 +27,8 @@ class CustomerTurn(BaseModel):
     external_id: str | None = None
     """The channel's id of the message (a WhatsApp wamid, a Twilio MessageSid), kept with the conversation so a
     redelivery after a crash can be recognised as already answered."""
+    original_chars: int | None = None
+    """How many characters the customer sent when ``text`` was already cut to the message cap; None: not cut."""
 
 
 class Takeover(BaseModel):

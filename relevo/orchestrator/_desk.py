@@ -30,6 +30,7 @@ from relevo.contracts._messages import Channel
 from relevo.memory import CustomerMemory, redact_pii
 from relevo.orchestrator._context import RunContext, TurnIds
 from relevo.orchestrator._graph import NodeName, SupportGraph
+from relevo.orchestrator._normalise import normalise_text
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = ["SupportDesk"]
@@ -129,11 +130,13 @@ class SupportDesk:
         """
         if not self._exists(conversation_id):
             raise UnknownConversationError(conversation_id)
-        raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
-        # Redact before the text becomes graph input: the input is checkpointed too.
+        # Cap and clean first, so redaction's work is bounded whatever arrived; then redact before the text
+        # becomes graph input (the input is checkpointed too).
+        clean = normalise_text(text)
         memory = self.context.memory
-        raw = memory.redact(conversation_id, raw) if memory is not None else redact_pii(raw).text
-        event = CustomerTurn(text=raw, channel=channel, external_id=external_id)
+        raw = memory.redact(conversation_id, clean.text) if memory is not None else redact_pii(clean.text).text
+        cut = clean.original_chars if clean.truncated else None
+        event = CustomerTurn(text=raw, channel=channel, external_id=external_id, original_chars=cut)
         return self._run(conversation_id, event, raw)
 
     def has_message(self, conversation_id: str, external_id: str) -> bool:

@@ -122,8 +122,9 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     if state.mode == "closed":
         update["mode"] = "ai_active"
         update["messages"].append(SystemEvent(id=ids("evt"), at=now, text="customer wrote again", event="reopened"))
-    if clean.truncated:
-        note = f"next message cut to {len(text)} of {clean.original_chars} characters"
+    if clean.truncated or event.original_chars is not None:
+        received = event.original_chars or clean.original_chars
+        note = f"next message cut to {len(text)} of {received} characters"
         update["messages"].append(SystemEvent(id=ids("evt"), at=now, text=note, event="note"))
     update["messages"].append(message)
     if not has_spoken and ctx.memory is not None and not state.customer.is_guest:

@@ -23,7 +23,7 @@ from relevo.memory import find_pii, redact_pii
         ("NIE X1234567L", "ID_ES"),
         ("NIF 123456789", "ID_PT"),
         ("CPF 529.982.247-25", "ID_BR"),
-        ("CURP GODE561231HDFRRN09", "ID_MX"),
+        ("CURP GODE561231HDFRRN00", "ID_MX"),
         ("CCCD 001099012345", "ID_VN"),
         ("SSN 123-45-6789", "ID_US"),
     ],
