@@ -34,7 +34,7 @@ from relevo._errors import BadInputError, ModeError, RelevoError, UnknownConvers
 from relevo.channels import ChannelError, Outbound
 from relevo.contracts import AIMessage, Channel, ConversationState, CustomerMessage, HumanAgentMessage, Message
 from relevo.memory import inbox_scope, redact_pii
-from relevo.orchestrator import SupportDesk, TurnResult
+from relevo.orchestrator import SupportDesk, TurnResult, normalise_text
 from relevo.server._agents import AgentAccount, AgentDirectory
 from relevo.server._board import Kpis, choose_agent, compute_kpis, next_row, queue_for
 from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound, ServeStore
@@ -160,7 +160,10 @@ class ServeService:
         delivered before (nothing queued)."""
         memory = self.desk.memory
         scope = inbox_scope(inbound.channel, inbound.handle, inbound.message_id)
-        text = memory.redact(scope, inbound.text) if memory is not None else redact_pii(inbound.text).text
+        # Capped and cleaned first, so redaction's work is bounded whatever the channel delivered (a cut message
+        # ends with a visible mark); then redacted before the inbox stores it.
+        clean = normalise_text(inbound.text).text
+        text = memory.redact(scope, clean) if memory is not None else redact_pii(clean).text
         fresh = self.store.put(inbound.model_copy(update={"text": text}))
         if not fresh and memory is not None and self.store.pending(inbound.channel, inbound.handle) == 0:
             # A redelivery of a message already processed: its arrival vault was dropped then, and what this
