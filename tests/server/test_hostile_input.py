@@ -4,6 +4,7 @@ answering ``/healthz`` at once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -234,30 +235,21 @@ def test_a_twilio_form_with_too_many_fields_is_400(http: httpx.Client, server: L
 
 
 # -- 1 MB on every channel: refused at the edge, health never waits ------------------------------------------------
-Send = Callable[[httpx.Client, str], httpx.Response]
+Prepared = tuple[str, bytes, dict[str, str]]
+"""A request built before the measured window (path, body, headers): the window holds only the sending."""
 
 
-def _web(client: httpx.Client, text: str) -> httpx.Response:
-    chat = start_chat(client)
-    return client.post(
-        f"/api/chat/conversations/{chat.conversation_id}/messages", json={"text": text}, headers=chat.headers
-    )
-
-
-def _whatsapp(client: httpx.Client, text: str) -> httpx.Response:
-    payload = whatsapp_text_payload("351900000001", text, timestamp=datetime.now(UTC))
-    body, headers = whatsapp_webhook_request(payload, APP_SECRET)
-    return client.post("/webhooks/whatsapp", content=body, headers=headers)
-
-
-def _twilio(url: str) -> Send:
-    def send(client: httpx.Client, text: str) -> httpx.Response:
-        body, headers = twilio_webhook_request(
-            f"{url}/webhooks/twilio", twilio_message_params("+15551230001", text), TWILIO_TOKEN
-        )
-        return client.post("/webhooks/twilio", content=body, headers=headers)
-
-    return send
+def _prepared(channel: str, client: httpx.Client, url: str, text: str) -> Prepared:
+    if channel == "web":
+        chat = start_chat(client)
+        body = json.dumps({"text": text}).encode()
+        path = f"/api/chat/conversations/{chat.conversation_id}/messages"
+        return path, body, {**chat.headers, "Content-Type": "application/json"}
+    if channel == "whatsapp":
+        payload = whatsapp_text_payload("351900000001", text, timestamp=datetime.now(UTC))
+        return "/webhooks/whatsapp", *whatsapp_webhook_request(payload, APP_SECRET)
+    params = twilio_message_params("+15551230001", text)
+    return "/webhooks/twilio", *twilio_webhook_request(f"{url}/webhooks/twilio", params, TWILIO_TOKEN)
 
 
 @dataclass
@@ -303,9 +295,9 @@ def _while_probing(url: str, work: Callable[[], Any]) -> tuple[Any, list[float],
 def test_a_1mb_single_token_message_is_refused_at_once_and_health_never_waits(
     http: httpx.Client, server: LiveServer, channel: str
 ) -> None:
-    send = {"web": _web, "whatsapp": _whatsapp, "twilio": _twilio(server.url)}[channel]
     token = "a" * (MB - 20) + "@example.org"  # one word, shaped like the start of an email address
-    response, latencies, wall, cpu = _while_probing(server.url, lambda: send(http, token))
+    path, body, headers = _prepared(channel, http, server.url, token)
+    response, latencies, wall, cpu = _while_probing(server.url, lambda: http.post(path, content=body, headers=headers))
     assert response.status_code == 413
     assert cpu < 1.0 and wall < 1.0, (cpu, wall)
     assert max(latencies) < HEALTH_BOUND_S, sorted(latencies)[-3:]
