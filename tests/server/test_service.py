@@ -333,6 +333,19 @@ def test_personal_data_is_redacted_before_the_inbox_stores_a_message(
     assert memory.registry.vault(scope) == {}, "a redelivery leaves nothing behind"
 
 
+class SteppedClock:
+    """The service's injected wall clock; the test moves it by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
 class RecordingSender:
     """Stands in for a channel's outbound client; records what relevo sent."""
 
@@ -431,8 +444,10 @@ def test_a_conversation_nobody_picks_up_in_time_goes_back_to_the_ai_once(
     runtime: ServerRuntime, service_for: Callable[..., ServeService]
 ) -> None:
     sender = RecordingSender()
+    # Waiting time is read from the service's injected clock, never from how fast this machine runs the turns.
+    clock = SteppedClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     service = service_for(
-        workers=1, pending_timeout=timedelta(milliseconds=200), senders=lambda channel, handle: sender
+        workers=1, pending_timeout=timedelta(minutes=5), clock=clock, senders=lambda channel, handle: sender
     )
     waiting, taken = "+351910000101", "+351910000102"
     service.accept(_inbound("I want to talk to a human", "w.t1", handle=waiting))
@@ -444,8 +459,10 @@ def test_a_conversation_nobody_picks_up_in_time_goes_back_to_the_ai_once(
     ana = runtime.agents.get("ana")
     assert ana is not None
     service.takeover(taken_conv, ana)
-    assert service.expire_waits(force=True) == [], "nobody has waited 200 ms yet"
-    time.sleep(0.3)
+    assert service.expire_waits(force=True) == [], "nobody has waited yet"
+    clock.advance(timedelta(minutes=5) - timedelta(seconds=1))
+    assert service.expire_waits(force=True) == [], "4 min 59 s is still in time"
+    clock.advance(timedelta(seconds=1))
     before = len(sender.sent)
     assert service.expire_waits(force=True) == [waiting_conv], "the one an agent took is left alone"
     assert service.expire_waits(force=True) == [], "expired once"
