@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("graph", help="print the support graph as mermaid")
 
+    doc = sub.add_parser("doctor", help="check the installation and configuration; say what is wrong and how to fix it")
+    doc.add_argument("--json", action="store_true", help="print the findings as JSON")
+
     srv = sub.add_parser("serve", help="web chat, agent console, REST API and channel webhooks over HTTP")
     srv.add_argument("--host", help="interface to listen on (default 127.0.0.1; RELEVO_HOST)")
     srv.add_argument("--port", type=int, help="port (default 8000; RELEVO_PORT)")
@@ -151,6 +154,10 @@ def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "doctor":  # reports a broken configuration instead of stopping at it
+            from relevo._doctor import doctor
+
+            return doctor(args.config, as_json=args.json)
         config = load_config(args.config, overrides=_model_overrides(args), environ=os.environ)
         if args.command in ("demo", "chat", "serve"):
             # A missing API key fails here, before the desk loads, never on a customer's first message.

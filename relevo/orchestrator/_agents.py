@@ -20,7 +20,7 @@ from relevo.agents import (
 from relevo.models import LiteLLMModel, ModelChain, ModelPort
 from relevo.orchestrator._context import SupportAgents
 
-__all__ = ["AGENTS", "OFFLINE", "check_model_credentials", "model_backed_agents"]
+__all__ = ["AGENTS", "OFFLINE", "check_model_credentials", "model_backed_agents", "model_credential_problems"]
 
 OFFLINE = "offline"
 AGENTS = ("triage", "resolver", "summarizer")
@@ -58,6 +58,21 @@ def _chain(agent: str, config: RelevoConfig, override: ModelPort | None) -> Mode
     return ModelChain(agent, ports, retries=models.retries, max_retry_wait_s=models.max_retry_wait_s)
 
 
+def model_credential_problems(config: RelevoConfig, overrides: Mapping[str, ModelPort] | None = None) -> list[str]:
+    """What keeps the configured models from being reached, one line per agent and model (empty: nothing),
+    read the way litellm reads credentials, without calling any model or warming anything up."""
+    problems: list[str] = []
+    for agent, model in _configured_models(config, overrides):
+        try:
+            missing = model.missing_credentials()
+        except ConfigurationError as exc:
+            problems.append(f"agent {agent!r}: {exc}")
+            continue
+        if missing:
+            problems.append(f"agent {agent!r}: model {model.model!r} needs {', '.join(missing)}, which is not set")
+    return problems
+
+
 def check_model_credentials(config: RelevoConfig, overrides: Mapping[str, ModelPort] | None = None) -> None:
     """Check that every model an agent may call has its credentials, the way litellm reads them, without
     calling any model, and warm litellm up (:meth:`LiteLLMModel.warm`): litellm is imported only when an agent
@@ -67,22 +82,24 @@ def check_model_credentials(config: RelevoConfig, overrides: Mapping[str, ModelP
     Raises:
         ConfigurationError: naming each agent, model and missing environment variable.
     """
-    problems: list[str] = []
-    configured: list[LiteLLMModel] = []
-    for agent in AGENTS:
-        for model in _litellm_models(agent, config, (overrides or {}).get(agent)) or []:
-            configured.append(model)
-            missing = model.missing_credentials()
-            if missing:
-                problems.append(f"agent {agent!r}: model {model.model!r} needs {', '.join(missing)}, which is not set")
-    if not problems:
-        for model in {m.model: m for m in configured}.values():
-            model.warm()
+    problems = model_credential_problems(config, overrides)
     if problems:
         raise ConfigurationError(
             "; ".join(problems) + ". Export the variable, name another one in models.api_key_env, or point "
             "models.api_base (--api-base) at a local OpenAI-compatible server"
         )
+    for model in {m.model: m for _, m in _configured_models(config, overrides)}.values():
+        model.warm()
+
+
+def _configured_models(
+    config: RelevoConfig, overrides: Mapping[str, ModelPort] | None
+) -> list[tuple[str, LiteLLMModel]]:
+    return [
+        (agent, model)
+        for agent in AGENTS
+        for model in _litellm_models(agent, config, (overrides or {}).get(agent)) or []
+    ]
 
 
 def model_backed_agents(
