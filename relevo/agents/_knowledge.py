@@ -11,7 +11,8 @@ from relevo.models.offline import Document, Embedder, PassageIndex
 
 __all__ = ["KnowledgeAnswer", "KnowledgeBase"]
 
-_MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*", re.MULTILINE)
+_MARKDOWN = re.compile(r"\*\*|__|`")
+"""Emphasis marks; headings and list markers stay, they tell where a passage ends."""
 
 
 @dataclass(frozen=True, slots=True)

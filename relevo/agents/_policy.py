@@ -204,7 +204,9 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
             return None
 
         def repeating_reply(v: PolicyView) -> str | None:
-            if v.reply and v.reply in v.earlier_ai_replies:
+            # Saying goodbye again to a customer who says "ok" again is good manners, not a loop.
+            closing = any(a.target in _CLOSING_TARGETS for a in v.attempts)
+            if v.reply and v.reply in v.earlier_ai_replies and not closing:
                 return f'the AI was about to repeat an earlier reply: "{v.reply[:120]}"'
             return None
 
@@ -297,6 +299,7 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
 
 
 _BUDGET = "budget exhausted"
+_CLOSING_TARGETS = frozenset({"closing", "thanks"})
 
 
 def _trailing(history: Sequence[Signals], predicate: Callable[[Signals], bool]) -> int:

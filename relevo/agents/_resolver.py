@@ -34,6 +34,10 @@ from relevo.models.offline import extract_order_ids
 
 __all__ = ["OfflineResolver", "Resolution", "Resolver", "ResolverTurn"]
 
+CLOSING = "closing"
+"""Attempt target of a goodbye after the customer's closing act; saying it twice is no loop."""
+_CLOSING_ACTS = frozenset({"affirm", "deny", "thanks_goodbye"})
+
 # Intents that are about one specific order, and those that need one to answer at all.
 _ORDER_INTENTS = frozenset(
     {
@@ -125,6 +129,10 @@ class _Run:
             self._order_intent(resumed)
         elif self.state.pending_offer is not None and intent in ("affirm", "deny"):
             self._answer_offer(accepted=intent == "affirm")
+        elif intent in _CLOSING_ACTS and _closing_asked(self.state, declined=intent == "deny"):
+            # "no" / "ok" / "that's all" after "anything else?" (or after our goodbye) ends the conversation;
+            # so does a "no" after an answer, which asked nothing.
+            self._say("goodbye", "answer", CLOSING, "answered")
         elif intent == "greeting":
             self._greet()
         elif intent == "thanks_goodbye":
@@ -488,6 +496,18 @@ def _mapping(value: object) -> Mapping[str, Any]:
 
 def _sequence(value: object) -> Sequence[Any]:
     return cast(Sequence[Any], value) if isinstance(value, list) else []
+
+
+def _closing_asked(state: ConversationState, *, declined: bool) -> bool:
+    """The assistant's last message asked "anything else?" or already said goodbye; for a ``declined`` act
+    ("no"), also when it asked nothing at all (an answer)."""
+    last = next((m for m in reversed(state.messages) if m.kind in ("ai", "human_agent")), None)
+    if last is None or last.kind != "ai":
+        return False
+    text = last.text.strip()
+    if text.endswith(render_text("anything_else", last.language)) or text == render_text("goodbye", last.language):
+        return True
+    return declined and not text.endswith(("?", "？"))
 
 
 def _last_agent(state: ConversationState) -> str:

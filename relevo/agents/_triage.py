@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Protocol
 
 from relevo._config import TriageConfig
@@ -15,14 +17,19 @@ from relevo.contracts import (
 )
 from relevo.models import CallLedger
 from relevo.models.offline import (
+    DialogueAct,
     Embedder,
     IntentClassifier,
+    detect_declined_human_request,
+    detect_dialogue_act,
     detect_human_request,
     detect_language,
     detect_rejection,
     detect_sensitive,
     detect_urgency,
     extract_amounts,
+    language_vocabulary,
+    names_no_topic,
     score_sentiment,
 )
 
@@ -47,31 +54,51 @@ class OfflineTriage:
         self.catalog = catalog
         self.classifier = IntentClassifier.fit(embedder, texts, labels)
         self.config = config
+        self.languages, self.vocabulary = _catalog_vocabulary(catalog)
 
     def detect_language(self, text: str, hint: str | None) -> str:
-        guess = detect_language(text, hint=hint)
+        """The message's language among the catalog's, with ``hint`` (the conversation's or the profile's
+        language) as the prior; ``hint`` or English when the text tells nothing."""
+        guess = detect_language(text, hint=hint, languages=self.languages or None, vocabulary=self.vocabulary)
         return guess.language if guess.language != "und" else (hint or "en")
 
     def assess(self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None) -> Signals:
         text = message.text
         language = message.language
-        prediction = self.classifier.predict([text])[0]
-        intent = prediction.label
+        human = detect_human_request(text, language)
+        # "I don't need a human, just tell me where my order is": the declined part is no request, and the
+        # rest of the sentence is what the customer wants.
+        declined = detect_declined_human_request(text, language) if human is None else None
+        read = _without_clause(text, declined.span) if declined is not None else text
+        prediction = self.classifier.predict([read or text])[0]
+        intent, confidence = prediction.label, prediction.confidence
+        alternatives = [(label, p) for label, p in prediction.alternatives]
+        if declined is not None and intent == _HUMAN_AGENT:
+            intent, confidence = self._instead_of_a_human(read, alternatives)
         floor = self.classifier.similarity_floor - self.config.similarity_margin
         out_of_scope = intent == OUT_OF_SCOPE or prediction.nearest_similarity < floor
-        human = detect_human_request(text, language)
+        act = detect_dialogue_act(text, language) if human is None else None
+        act_intent = _ACT_INTENTS[act] if act is not None else None
+        if act_intent is not None and self.catalog.get(act_intent) is not None:
+            # "no", "ok", "that's all": three letters say little to an embedding; the lexicon knows them.
+            intent, confidence, out_of_scope = act_intent, max(confidence, _ACT_CONFIDENCE), False
+        elif human is None and names_no_topic(read):
+            # "a question about the thing": nothing in it is off-topic, nothing in it can be answered.
+            confidence, out_of_scope = min(confidence, _VAGUE_CONFIDENCE), False
+            if intent == OUT_OF_SCOPE:
+                intent = next((label for label, _ in alternatives if label != OUT_OF_SCOPE), intent)
         rejection = detect_rejection(text, language) if _ai_spoke(state) else None
         sentiment = score_sentiment(text, language)
         urgency = detect_urgency(text, language)
         sensitive = detect_sensitive(text, language)
-        if human is not None or intent == "human_agent":
+        if human is not None or intent == _HUMAN_AGENT:
             # Asking for a person is not an out-of-scope message, whatever else the text says.
             out_of_scope = False
         return Signals(
             message_id=message.id,
             intent=OUT_OF_SCOPE if out_of_scope else intent,
-            confidence=round(prediction.confidence, 4),
-            alternatives=[IntentScore(intent=label, score=round(p, 4)) for label, p in prediction.alternatives],
+            confidence=round(confidence, 4),
+            alternatives=[IntentScore(intent=label, score=round(p, 4)) for label, p in alternatives],
             sentiment=round(sentiment.score, 4),
             sentiment_evidence=list(sentiment.evidence),
             urgency=round(min(1.0, urgency.score + max(0.0, -sentiment.score) * 0.3), 4),
@@ -83,6 +110,45 @@ class OfflineTriage:
             sensitive_topics=sorted({match.topic for match in sensitive if match.topic}),
             amounts=extract_amounts(text),
         )
+
+    def _instead_of_a_human(self, rest: str, alternatives: list[tuple[str, float]]) -> tuple[str, float]:
+        """What a customer who declined a human wants: the best other intent, or a plain no."""
+        if _ANY_LETTER.search(rest):
+            for label, p in alternatives:
+                if label not in (_HUMAN_AGENT, OUT_OF_SCOPE):
+                    return label, p
+        deny = "deny" if self.catalog.get("deny") is not None else OUT_OF_SCOPE
+        return deny, _ACT_CONFIDENCE
+
+
+_HUMAN_AGENT = "human_agent"
+_ACT_INTENTS: dict[DialogueAct, str] = {"decline": "deny", "acknowledge": "affirm", "close": "thanks_goodbye"}
+_ACT_CONFIDENCE = 0.95
+_VAGUE_CONFIDENCE = 0.2
+"""Below the resolver's "not sure" line: the assistant asks what the customer means."""
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+_CLAUSE_EDGE = re.compile(
+    r"[,.;:!?¿¡()\n]|\s[-–—]\s|\b(?:but|just|only|instead|pero|solo|sólo|sino|mas|mas sim|só|apenas|nhưng|mà|chỉ)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_clause(text: str, span: tuple[int, int]) -> str:
+    """``text`` (NFC) without the clause holding ``span``: from the clause edge before it to the one after."""
+    nfc = unicodedata.normalize("NFC", text)
+    start, end = span
+    before = [m.end() for m in _CLAUSE_EDGE.finditer(nfc, 0, start)]
+    left = before[-1] if before else 0
+    after = _CLAUSE_EDGE.search(nfc, end)
+    right = after.start() if after is not None else len(nfc)
+    rest = f"{nfc[:left]} {nfc[right:]}"
+    return re.sub(r"^[\s,.;:!?¿¡\-–—]+|\s+$", "", rest)
+
+
+def _catalog_vocabulary(catalog: IntentCatalog) -> tuple[frozenset[str], dict[str, dict[str, float]]]:
+    """The catalog's languages, and the words of its examples with the languages they were written in."""
+    written = [(language, example) for i in catalog.intents for language, ex in i.examples.items() for example in ex]
+    return frozenset(language for language, _ in written), language_vocabulary(written)
 
 
 def _ai_spoke(state: ConversationState) -> bool:

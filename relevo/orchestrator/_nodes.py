@@ -107,7 +107,8 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         reply = render_text("empty_message", state.language)
         return {"messages": [AIMessage(id=ids("msg"), at=now, text=reply, agent="ingest", language=state.language)]}
     has_spoken = any(isinstance(m, CustomerMessage) for m in state.messages)
-    hint = state.language if has_spoken else (state.customer.preferred_language or state.language)
+    # Earlier turns, else the profile; a guest's first message has no prior (the desk default is no evidence).
+    hint = state.language if has_spoken else state.customer.preferred_language
     language = ctx.agents.triage.detect_language(text, hint)
     message = CustomerMessage(
         id=ids("msg"),

@@ -10,6 +10,7 @@ from relevo.models.offline._cues import (
     CueMatch,
     SensitiveTopic,
     UrgencyReading,
+    detect_declined_human_request,
     detect_human_request,
     detect_prompt_injection,
     detect_rejection,
@@ -18,14 +19,17 @@ from relevo.models.offline._cues import (
     extract_amounts,
     extract_order_ids,
 )
+from relevo.models.offline._dialogue_acts import DialogueAct, detect_dialogue_act
 from relevo.models.offline._embeddings import E5Embedder, Embedder, EmbedKind, Vector
-from relevo.models.offline._language import LanguageGuess, detect_language
+from relevo.models.offline._language import LanguageGuess, detect_language, language_vocabulary
 from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex
 from relevo.models.offline._sentiment import SentimentReading, score_sentiment
+from relevo.models.offline._specificity import names_no_topic
 
 __all__ = [
     "CueKind",
     "CueMatch",
+    "DialogueAct",
     "Document",
     "E5Embedder",
     "EmbedKind",
@@ -39,6 +43,8 @@ __all__ = [
     "SentimentReading",
     "UrgencyReading",
     "Vector",
+    "detect_declined_human_request",
+    "detect_dialogue_act",
     "detect_human_request",
     "detect_language",
     "detect_prompt_injection",
@@ -47,5 +53,7 @@ __all__ = [
     "detect_urgency",
     "extract_amounts",
     "extract_order_ids",
+    "language_vocabulary",
+    "names_no_topic",
     "score_sentiment",
 ]

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from relevo._errors import ConfigurationError
+from relevo.models.offline._forms import verb_forms
 from relevo.models.offline._language import MAX_SCAN_CHARS, NormalisedText, load_lexicon, normalise
 
 __all__ = [
@@ -23,16 +24,18 @@ __all__ = [
     "CueMatch",
     "SensitiveTopic",
     "UrgencyReading",
+    "detect_declined_human_request",
     "detect_human_request",
     "detect_prompt_injection",
     "detect_rejection",
     "detect_sensitive",
     "detect_urgency",
+    "expand_terms",
     "extract_amounts",
     "extract_order_ids",
 ]
 
-CueKind = Literal["human_request", "rejection", "sensitive", "prompt_injection"]
+CueKind = Literal["human_request", "declined_human_request", "rejection", "sensitive", "prompt_injection"]
 SensitiveTopic = Literal["legal_threat", "chargeback", "data_protection", "safety"]
 
 
@@ -69,8 +72,13 @@ class _LanguageCues(BaseModel):
 
     strip_accents: bool = True
     terms: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    verbs: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    """Term lists given as infinitives; each expands to every generated form (see :func:`verb_forms`)."""
     patterns: list[str] = Field(default_factory=list[str])
     negation: list[str] = Field(default_factory=list[str])
+    declined: list[str] = Field(default_factory=list[str])
+    """Patterns of a negated or denied mention ("I never asked for a human", "no necesito un agente"):
+    a match of ``patterns`` inside one does not count, and the span is what triage leaves out."""
 
 
 class _CueLexicon(BaseModel):
@@ -99,6 +107,7 @@ class _Rule:
     strip_accents: bool
     pattern: re.Pattern[str]
     negation: re.Pattern[str] | None
+    declined: re.Pattern[str] | None = None
 
 
 _MACRO = re.compile(r"<([a-z_]+)>")
@@ -128,19 +137,35 @@ def _expand(pattern: str, terms: dict[str, list[str]], depth: int = 0) -> str:
     return _MACRO.sub(substitute, pattern)
 
 
+def expand_terms(pattern: str, terms: dict[str, list[str]]) -> str:
+    """``pattern`` with every ``<name>`` replaced by the alternation of ``terms[name]`` (for other lexicons).
+
+    Raises:
+        ConfigurationError: A pattern names a term list that does not exist.
+    """
+    return _expand(pattern, terms)
+
+
 def _compile_language(language: str, cues: _LanguageCues, shared_terms: dict[str, list[str]]) -> _Rule | None:
     if not cues.patterns:
         return None
     terms = {**shared_terms, **cues.terms}
+    for name, infinitives in cues.verbs.items():
+        terms[name] = [re.escape(form) for verb in infinitives for form in verb_forms(verb, language)]
     body = "|".join(f"(?:{_expand(p, terms)})" for p in cues.patterns)
     negation = None
     if cues.negation:
         negation = re.compile("|".join(f"(?:{_expand(p, terms)})" for p in cues.negation))
+    declined = None
+    if cues.declined:
+        alternatives = "|".join(f"(?:{_expand(p, terms)})" for p in cues.declined)
+        declined = re.compile(rf"{_NOT_INSIDE_A_WORD}(?:{alternatives}){_NOT_INSIDE_A_WORD}")
     return _Rule(
         language=language,
         strip_accents=cues.strip_accents,
         pattern=re.compile(rf"{_NOT_INSIDE_A_WORD}(?:{body}){_NOT_INSIDE_A_WORD}"),
         negation=negation,
+        declined=declined,
     )
 
 
@@ -302,6 +327,8 @@ class _TypoFixer:
         return NormalisedText(normalised.original, "".join(parts), tuple(index))
 
 
+_IRREGULAR_FORMS = ("transfira", "transfiram", "transfiro", "transfiere", "transfieran", "transfiera")
+"""Stem-changing forms the generator does not make, which the typo fixer would read as "transfer a"."""
 _MIN_TYPO_TOKEN = 3
 _MIN_GLUED_TOKEN = 4
 _MAX_TYPO_TOKEN = 32
@@ -336,7 +363,16 @@ def _corrected_token(fixer: _TypoFixer, token: str) -> str | None:
 @functools.cache
 def _human_request_fixer() -> _TypoFixer:
     lexicon = _CueLexicon.model_validate(load_lexicon("human_request"))
-    return _TypoFixer.build(lexicon.fuzzy, lexicon.fuzzy_ignore)
+    # Inflected forms of the lexicon's own verbs ("transfira", "pasadme") are words, not typos of "transfer".
+    inflected = {
+        form
+        for language, cues in lexicon.languages.items()
+        for verbs in cues.verbs.values()
+        for verb in verbs
+        for form in verb_forms(verb, language)
+        if form.isalpha()
+    }
+    return _TypoFixer.build(lexicon.fuzzy, [*lexicon.fuzzy_ignore, *sorted(inflected), *_IRREGULAR_FORMS])
 
 
 # --- matching ------------------------------------------------------------------------------------------
@@ -365,21 +401,50 @@ def _negated(rule: _Rule, text: str, start: int) -> bool:
     return rule.negation.search(window) is not None
 
 
+def _declined_spans(rule: _Rule, text: str) -> list[tuple[int, int]]:
+    if rule.declined is None:
+        return []
+    return [m.span() for m in rule.declined.finditer(text)]
+
+
+def _prepared(rule: _Rule, text: str, fixer: _TypoFixer | None, cache: dict[bool, NormalisedText]) -> NormalisedText:
+    normalised = cache.get(rule.strip_accents)
+    if normalised is None:
+        normalised = normalise(text, strip_accents=rule.strip_accents)
+        if fixer is not None and rule.strip_accents:
+            normalised = fixer.fix(normalised)
+        cache[rule.strip_accents] = normalised
+    return normalised
+
+
 def _matches(
     rules: Sequence[_Rule], text: str, fixer: _TypoFixer | None = None
 ) -> Iterator[tuple[_Rule, NormalisedText, re.Match[str]]]:
-    """Non-negated matches of ``rules`` in rule order."""
+    """Matches of ``rules`` in rule order, except negated ones and those inside a declined mention."""
     prepared: dict[bool, NormalisedText] = {}
     for rule in rules:
-        normalised = prepared.get(rule.strip_accents)
-        if normalised is None:
-            normalised = normalise(text, strip_accents=rule.strip_accents)
-            if fixer is not None and rule.strip_accents:
-                normalised = fixer.fix(normalised)
-            prepared[rule.strip_accents] = normalised
+        normalised = _prepared(rule, text, fixer, prepared)
+        declined: list[tuple[int, int]] | None = None
         for match in rule.pattern.finditer(normalised.text):
-            if not _negated(rule, normalised.text, match.start()):
-                yield rule, normalised, match
+            if _negated(rule, normalised.text, match.start()):
+                continue
+            if declined is None:
+                declined = _declined_spans(rule, normalised.text)
+            start, end = match.span()
+            if any(s <= start < e or s < end <= e for s, e in declined):
+                continue
+            yield rule, normalised, match
+
+
+def _declined_matches(
+    rules: Sequence[_Rule], text: str, fixer: _TypoFixer | None = None
+) -> Iterator[tuple[_Rule, NormalisedText, int, int]]:
+    """Spans (normalised offsets) of declined mentions, in rule order."""
+    prepared: dict[bool, NormalisedText] = {}
+    for rule in rules:
+        normalised = _prepared(rule, text, fixer, prepared)
+        for start, end in _declined_spans(rule, normalised.text):
+            yield rule, normalised, start, end
 
 
 def _cue(
@@ -426,6 +491,25 @@ def detect_human_request(text: str, language: str) -> CueMatch | None:
 
 
 _ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+def detect_declined_human_request(text: str, language: str) -> CueMatch | None:
+    """Find a negated or denied mention of a human ("I never asked to talk to a human", "no necesito un
+    agente", "não quero falar com atendente"): the words the customer said they do *not* want.
+
+    Triage reads the rest of the message for what the customer does want. ``None`` when there is none.
+    """
+    if _ANY_LETTER.search(text[:MAX_SCAN_CHARS]) is None:
+        return None
+    rules = _language_order(_cue_rules("human_request"), language, everywhere=False)
+    for rule, normalised, start, end in _declined_matches(rules, text, _human_request_fixer()):
+        return CueMatch(
+            kind="declined_human_request",
+            evidence=normalised.evidence(start, end),
+            language=rule.language,
+            span=normalised.original_span(start, end),
+        )
+    return None
 
 
 def detect_rejection(text: str, language: str) -> CueMatch | None:

@@ -11,6 +11,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "LanguageGuess",
     "NormalisedText",
     "detect_language",
+    "language_vocabulary",
     "load_lexicon",
     "normalise",
 ]
@@ -246,7 +248,7 @@ def _script_language(text: str) -> LanguageGuess | None:
     return LanguageGuess(language=lang, confidence=round(min(1.0, share) * (1 - math.exp(-count / 2)), 3))
 
 
-def _latin_scores(text: str) -> dict[str, float]:
+def _latin_scores(text: str, vocabulary: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
     scorer = _scorer()
     folded = normalise(text, strip_accents=False).text
     scores: dict[str, float] = {}
@@ -265,6 +267,9 @@ def _latin_scores(text: str) -> dict[str, float]:
         if weights is None:
             weights = scorer.stripped.get(normalise(token).text)
             discount = _STRIPPED_WORD_DISCOUNT
+        if weights is None and vocabulary:
+            weights = vocabulary.get(normalise(token).text)
+            discount = _VOCABULARY_DISCOUNT
         if weights is not None:
             for lang, weight in weights.items():
                 scores[lang] = scores.get(lang, 0.0) + weight * discount
@@ -282,18 +287,55 @@ def _primary_subtag(hint: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2}", primary) else None
 
 
+_VOCABULARY_WORD = re.compile(r"[^\W\d_]{4,}")
+"""Words of four letters or more: shorter ones are mostly function words the built-in lexicon knows better."""
+
+
+def language_vocabulary(written: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """Words of labelled texts with the languages they were written in, for :func:`detect_language`.
+
+    Args:
+        written: ``(language, text)`` pairs, e.g. an intent catalog's examples.
+
+    Returns:
+        Normalised word -> {language: weight}; a word seen in k languages weighs 1/k in each ("pedido"
+        says less than "factura").
+    """
+    seen: dict[str, set[str]] = {}
+    for language, text in written:
+        for word in _VOCABULARY_WORD.findall(normalise(text).text):
+            seen.setdefault(word, set()).add(language)
+    return {word: {lang: 1.0 / len(langs) for lang in langs} for word, langs in seen.items()}
+
+
+_VOCABULARY_DISCOUNT = 0.8
+"""A word of the desk's own examples (``"factura"``) says as much as an unaccented function word."""
+
 _SWITCH_CONFIDENCE = 0.55
 """Below this, a conversation's established language (the hint) beats what this message suggests."""
 _HINT_CONFIDENCE = 0.5
 
 
-def detect_language(text: str, hint: str | None = None) -> LanguageGuess:
+def detect_language(
+    text: str,
+    hint: str | None = None,
+    *,
+    languages: Collection[str] | None = None,
+    vocabulary: Mapping[str, Mapping[str, float]] | None = None,
+) -> LanguageGuess:
     """Guess the language of one customer message.
 
     Args:
         text: The message. Only the first 2,000 characters are read.
-        hint: The conversation's language so far (``"es"``, ``"pt-BR"``…). It wins when the message is
-            too short or too ambiguous to say otherwise (``"ok"``, ``"no"``, an emoji).
+        hint: The conversation's language so far (``"es"``, ``"pt-BR"``…), or the customer's profile
+            language before they have written. It wins when the message is too short or too ambiguous to
+            say otherwise (``"ok"``, ``"no"``, an emoji): one such message never flips the language. Leave it
+            out when nothing is known (a guest's first message): a desk default is no evidence.
+        languages: The languages the desk speaks; text evidence for others is ignored (written-script
+            languages are still reported). ``None``: any.
+        vocabulary: Words of the desk's own examples with the languages they were written in (normalised,
+            accents stripped, weights shared like function words), used for words the built-in lexicon
+            does not know ("factura", "fatura").
 
     Returns:
         An ISO 639-1 code with a confidence in [0, 1]; ``"und"`` with confidence 0 when the text has no
@@ -304,7 +346,10 @@ def detect_language(text: str, hint: str | None = None) -> LanguageGuess:
     scripted = _script_language(sample)
     if scripted is not None:
         return scripted
-    scores = _latin_scores(sample)
+    scores = _latin_scores(sample, vocabulary)
+    if languages is not None:
+        allowed = {_primary_subtag(code) for code in languages}
+        scores = {lang: value for lang, value in scores.items() if lang in allowed}
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     if not ranked or ranked[0][1] <= 0.0:
         if hinted:

@@ -10,7 +10,7 @@ import numpy as np
 
 from relevo.models.offline._embeddings import Embedder
 
-__all__ = ["Document", "PassageHit", "PassageIndex"]
+__all__ = ["Document", "PassageHit", "PassageIndex", "segment_passages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,20 +35,62 @@ class PassageHit:
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+
+
+def _is_list(block: str) -> bool:
+    lines = [line for line in block.splitlines() if line.strip()]
+    return bool(lines) and _LIST_ITEM.match(lines[0]) is not None
+
+
+def segment_passages(body: str) -> list[tuple[str, str]]:
+    """Split a markdown body into whole thoughts: ``(section heading, passage)`` pairs.
+
+    A passage ends where its thought ends: at a heading, at the end of a list, or at a paragraph break. It
+    never ends on a colon: a paragraph that announces a list ("Our team is available:") keeps the list, and
+    list blocks separated by blank lines stay one list. Headings are not passages; each passage carries the
+    heading it sits under ("" before the first).
+    """
+    passages: list[tuple[str, str]] = []
+    heading = ""
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            passages.append((heading, "\n".join(current)))
+            current.clear()
+
+    for raw in _PARAGRAPH.split(body.strip()):
+        block = raw.strip()
+        lines = block.splitlines()
+        while lines and _HEADING.match(lines[0]):
+            flush()
+            heading = _HEADING.sub("", lines[0]).strip().rstrip(":")
+            lines = lines[1:]
+        block = "\n".join(lines).strip()
+        if not block:
+            continue
+        continues = current and (current[-1].rstrip().endswith(":") or (_is_list(block) and _is_list(current[-1])))
+        if not continues:
+            flush()
+        current.append(block)
+    flush()
+    return passages
 
 
 class PassageIndex:
-    """Cosine search over document passages (paragraphs, each prefixed with its title)."""
+    """Cosine search over document passages (see :func:`segment_passages`), each embedded with its title and
+    section heading."""
 
     def __init__(self, embedder: Embedder, documents: Sequence[Document]) -> None:
         self._embedder = embedder
         self._passages: list[tuple[Document, str]] = []
+        texts: list[str] = []
         for doc in documents:
-            for paragraph in _PARAGRAPH.split(doc.body.strip()):
-                text = paragraph.strip()
-                if text and not text.startswith("#"):
-                    self._passages.append((doc, text))
-        texts = [f"{doc.title}. {text}" for doc, text in self._passages]
+            for heading, text in segment_passages(doc.body):
+                self._passages.append((doc, text))
+                texts.append(f"{doc.title}. {heading}. {text}" if heading else f"{doc.title}. {text}")
         self._vectors = embedder.embed(texts, "passage", persist=True) if texts else np.zeros((0, embedder.dim))
 
     def __len__(self) -> int:

@@ -1,9 +1,10 @@
 """Lexicon sentiment: a customer message scored from -1 (furious) to +1 (delighted), with the cues found.
 
-Valences come from ``lexicons/sentiment.yaml`` (per language, plus emoji and punctuation). A negator within
-three words before a cue flips it ("not helpful"), an intensifier right before it scales it ("very bad"),
-a cue written in capitals counts more, and a message that shouts or ends in "!!!" is pushed further from
-neutral. The sum is squashed into [-1, 1] the way VADER does: ``s / sqrt(s² + α)``.
+Valences come from ``lexicons/sentiment.yaml`` (per language) and ``lexicons/emoji.yaml`` (emoji, emoticons
+and punctuation, shared by every language). A negator within three words before a word cue flips it ("not
+helpful"; a face is never negated: "it didn't arrive 😭" stays sad), an intensifier right before it scales
+it ("very bad"), a cue written in capitals counts more, and a message that shouts or ends in "!!!" is pushed
+further from neutral. The sum is squashed into [-1, 1] the way VADER does: ``s / sqrt(s² + α)``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ class _SentimentLexicon(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     languages: dict[str, _SentimentLanguage]
+
+
+class _EmojiLexicon(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cues: dict[str, float]
+
+
+_SHARED = "any"
+"""The scorer built from ``emoji.yaml``: used for every language, without negators or intensifiers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +109,9 @@ _REGEX_SYNTAX = re.compile(r"[\\.^$*+?{}\[\]()|]")
 
 
 def _starts_with_word(alternative: str) -> bool:
-    return alternative[:1].isalnum() or alternative.startswith(("(?:", "[", "\\d", "\\w"))
+    while alternative.startswith("(?:"):
+        alternative = alternative[3:]
+    return alternative[:1].isalnum() or alternative.startswith(("[", "\\d", "\\w"))
 
 
 def _alternation(alternatives: list[str]) -> str:
@@ -144,16 +157,19 @@ def _compile(language: str, lexicon: _SentimentLanguage) -> _Scorer:
 @functools.cache
 def _scorers() -> dict[str, _Scorer]:
     lexicon = _SentimentLexicon.model_validate(load_lexicon("sentiment"))
-    return {language: _compile(language, entry) for language, entry in lexicon.languages.items()}
+    scorers = {language: _compile(language, entry) for language, entry in lexicon.languages.items()}
+    emoji = _EmojiLexicon.model_validate(load_lexicon("emoji"))
+    scorers[_SHARED] = _compile(_SHARED, _SentimentLanguage(strip_accents=False, cues=emoji.cues))
+    return scorers
 
 
 def _scorers_for(language: str) -> list[_Scorer]:
     """The message's language, English (often mixed in) and the emoji block; all of them if unknown."""
     scorers = _scorers()
     primary = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0] if language else ""
-    if primary not in scorers or primary == "any":
+    if primary not in scorers or primary == _SHARED:
         return list(scorers.values())
-    return [scorers[name] for name in dict.fromkeys((primary, "en", "any")) if name in scorers]
+    return [scorers[name] for name in dict.fromkeys((primary, "en", _SHARED)) if name in scorers]
 
 
 _CLAUSE_BREAK = re.compile(r"[.!?;:,]|\b(?:but|and|pero|y|mas|mais|e|nhung|nhưng|và|va|mais|et|aber|und)\b")
@@ -189,6 +205,8 @@ def _modifiers(scorer: _Scorer, text: str, start: int, valence: float) -> tuple[
     if words and (intensity := scorer.intensifiers.get(words[-1].group())) is not None:
         factor *= intensity
         begin = window_start + words[-1].start()
+    if not scorer.negators:
+        return factor, begin  # emoji and punctuation: a negator negates words, not a face
     for word in words:
         token = word.group()
         if token in scorer.negators or token.endswith("n't"):

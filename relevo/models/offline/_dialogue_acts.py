@@ -1,0 +1,67 @@
+"""Short dialogue acts: a whole message that only declines, acknowledges or closes ("no", "ok", "that's all").
+
+Such messages carry no request of their own; what they mean depends on what the assistant asked. An
+embedding classifier reads them poorly (three letters say little), so they are recognised from
+``lexicons/dialogue_acts.yaml``: per act and language, patterns that must cover the whole message, with
+courtesy ("thanks", "bye", "ạ"), punctuation and emoji allowed around them.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from relevo.models.offline._cues import expand_terms
+from relevo.models.offline._language import load_lexicon, normalise
+
+__all__ = ["DialogueAct", "detect_dialogue_act"]
+
+DialogueAct = Literal["decline", "acknowledge", "close"]
+
+_MAX_ACT_CHARS = 80
+"""A message longer than this says more than a closing act."""
+
+
+class _ActLexicon(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    terms: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    acts: dict[DialogueAct, dict[str, list[str]]]
+
+
+@functools.cache
+def _act_patterns() -> tuple[tuple[DialogueAct, str, re.Pattern[str]], ...]:
+    lexicon = _ActLexicon.model_validate(load_lexicon("dialogue_acts"))
+    courtesy = expand_terms("(?:<thanks>|<bye>|<politeness>)", lexicon.terms)
+    compiled: list[tuple[DialogueAct, str, re.Pattern[str]]] = []
+    # "close" first: "no, that's all" is a close, not a bare decline.
+    for act in ("close", "decline", "acknowledge"):
+        for language, patterns in lexicon.acts.get(act, {}).items():
+            body = "|".join(f"(?:{expand_terms(p, lexicon.terms)})" for p in patterns)
+            edge = rf"(?:[\W_]+|\b{courtesy}\b)*"
+            compiled.append((act, language, re.compile(rf"^{edge}(?:{body}){edge}$")))
+    return tuple(compiled)
+
+
+def detect_dialogue_act(text: str, language: str) -> DialogueAct | None:
+    """The closing or acknowledging act ``text`` is, as a whole, or ``None`` for any other message.
+
+    Args:
+        text: The customer's message.
+        language: Its language; its patterns are tried first, then English, then the others (a Spanish
+            speaker may well write "ok" or "no thanks").
+    """
+    if len(text) > _MAX_ACT_CHARS:
+        return None
+    folded = normalise(text).text.strip()
+    if not folded:
+        return None
+    primary = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0] if language else ""
+    rank = {primary: 0, "en": 1}
+    for act, _, pattern in sorted(_act_patterns(), key=lambda entry: rank.get(entry[1], 2)):
+        if pattern.match(folded):
+            return act
+    return None

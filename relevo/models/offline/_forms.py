@@ -1,0 +1,82 @@
+"""Inflected forms of Spanish and Portuguese verbs, generated for the cue lexicons.
+
+A lexicon lists a verb once, in the infinitive (``denunciar``, ``pasar``, ``transferir``), and the detectors
+match what customers actually write: the infinitive with object pronouns attached ("denunciaros",
+"denunciarlos", "pasarme"), the gerund ("pasándome"), the first person future ("denunciaré"), and the
+imperative of every form of address with a pronoun attached ("pásame" tú, "páseme" usted, "pásenme" ustedes,
+"pasadme" vosotros; Portuguese "passa-me", "me passe"). Bare imperatives ("pasa", "demanda") are left out on
+purpose, and so is the first person present: they are also nouns ("la demanda de productos", "processo de
+devolução") and would fire on statements.
+
+Forms are written without accents and lower-case, the way the detectors normalise the customer's text.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["verb_forms"]
+
+_ES_CLITICS = ("me", "te", "lo", "la", "le", "nos", "os", "los", "las", "les", "se", "melo", "mela", "noslo")
+_PT_CLITICS = ("me", "te", "lo", "la", "nos", "vos", "los", "las", "lhe", "lhes", "o", "a", "os", "as")
+
+
+def _es_subjunctive_stem(stem: str, ending: str) -> str:
+    """The stem before a subjunctive ending (usted/ustedes imperative): spelling keeps the consonant's sound."""
+    if ending != "ar":
+        return stem
+    for plain, kept in (("gu", "gu"), ("c", "qu"), ("g", "gu"), ("z", "c")):
+        if stem.endswith(plain):
+            return stem[: -len(plain)] + kept
+    return stem
+
+
+def _spanish(infinitive: str) -> set[str]:
+    stem, ending = infinitive[:-2], infinitive[-2:]
+    gerund = stem + ("ando" if ending == "ar" else "iendo")
+    tu = stem + ("a" if ending == "ar" else "e")
+    usted_stem = _es_subjunctive_stem(stem, ending)
+    usted = usted_stem + ("e" if ending == "ar" else "a")
+    ustedes = usted + "n"
+    vosotros = infinitive[:-1] + "d"
+    forms = {infinitive, gerund, infinitive + "e", infinitive + "emos", vosotros}
+    for clitic in _ES_CLITICS:
+        forms.update({infinitive + clitic, gerund + clitic, tu + clitic, usted + clitic, ustedes + clitic})
+        # vosotros drops its -d before "os" ("pasaos"); otherwise the pronoun is simply attached ("pasadme").
+        forms.add(infinitive[:-1] + "os" if clitic == "os" else vosotros + clitic)
+    return forms
+
+
+def _portuguese(infinitive: str) -> set[str]:
+    stem, ending = infinitive[:-2], infinitive[-2:]
+    vowel = ending[0]
+    gerund = stem + vowel + "ndo"
+    tu = stem + ("a" if ending == "ar" else "e")
+    voce = stem + ("e" if ending == "ar" else "a")
+    forms = {infinitive, gerund, infinitive + "ei", infinitive + "emos"}
+    for clitic in _PT_CLITICS:
+        forms.update(f"{base}-{clitic}" for base in (infinitive, gerund, tu, voce))
+        # Brazilian Portuguese puts the pronoun first in speech ("me passa", "me transfira").
+        forms.update(f"{clitic} {base}" for base in (tu, voce))
+        # "processar" + "os" is written "processá-los": the -r falls and the pronoun gains an l.
+        if clitic in ("o", "a", "os", "as"):
+            forms.add(f"{stem}{vowel}-l{clitic}")
+    return forms
+
+
+@functools.cache
+def verb_forms(infinitive: str, language: str) -> tuple[str, ...]:
+    """Every generated form of ``infinitive`` in ``language`` (``"es"`` or ``"pt"``), longest first.
+
+    A phrase ("poner una denuncia") or a verb of another language is returned as it is.
+    """
+    word = infinitive.strip().lower()
+    if " " in word or len(word) < 4 or word[-2:] not in ("ar", "er", "ir"):
+        return (word,)
+    if language == "es":
+        forms = _spanish(word)
+    elif language == "pt":
+        forms = _portuguese(word)
+    else:
+        return (word,)
+    return tuple(sorted(forms, key=lambda form: (-len(form), form)))
