@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from relevo.contracts import Article
-from relevo.models.offline import Document, Embedder, PassageIndex
+from relevo.models.offline import (
+    Document,
+    Embedder,
+    PassageIndex,
+    detect_declined_human_request,
+    without_declined_clause,
+)
 
 __all__ = ["KnowledgeAnswer", "KnowledgeBase"]
 
@@ -54,6 +60,10 @@ class KnowledgeBase:
             margin: how much the best article must beat the runner-up by.
             topic: when the intent names a knowledge-base topic, articles of that topic are preferred.
         """
+        declined = detect_declined_human_request(question, language)
+        if declined is not None:
+            # "I never asked for a human, I asked how long returns take": search for what was asked.
+            question = without_declined_clause(question, declined) or question
         hits = self._index.search(question, language=language, top_k=4, min_score=min_score)
         if topic is not None:
             on_topic = [h for h in hits if self.topics.get(h.document_id) == topic]

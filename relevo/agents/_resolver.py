@@ -19,6 +19,7 @@ from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._texts import format_date, render_text, word
 from relevo.agents._toolbox import Toolbox
 from relevo.contracts import (
+    AIMessage,
     Attempt,
     Commitment,
     ConversationState,
@@ -499,15 +500,25 @@ def _sequence(value: object) -> Sequence[Any]:
 
 
 def _closing_asked(state: ConversationState, *, declined: bool) -> bool:
-    """The assistant's last message asked "anything else?" or already said goodbye; for a ``declined`` act
-    ("no"), also when it asked nothing at all (an answer)."""
-    last = next((m for m in reversed(state.messages) if m.kind in ("ai", "human_agent")), None)
-    if last is None or last.kind != "ai":
+    """Whether a closing act now ends the conversation: the assistant already asked "anything else?" since it
+    last took over (asking it twice is a loop) or said goodbye; for a ``declined`` act ("no"), also when its
+    last message asked nothing at all (an answer)."""
+    spoken: list[AIMessage] = []
+    for message in reversed(state.messages):
+        if message.kind == "system" and message.event in ("hand_back", "reopened"):
+            break
+        if message.kind == "ai":
+            spoken.append(message)
+    if not spoken:
         return False
-    text = last.text.strip()
-    if text.endswith(render_text("anything_else", last.language)) or text == render_text("goodbye", last.language):
+    if any(_is_closing_line(m) for m in spoken):
         return True
-    return declined and not text.endswith(("?", "？"))
+    return declined and not spoken[0].text.strip().endswith(("?", "？"))
+
+
+def _is_closing_line(message: AIMessage) -> bool:
+    text = message.text.strip()
+    return render_text("anything_else", message.language) in text or text == render_text("goodbye", message.language)
 
 
 def _last_agent(state: ConversationState) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Protocol
 
 from relevo._config import TriageConfig
@@ -31,6 +30,7 @@ from relevo.models.offline import (
     language_vocabulary,
     names_no_topic,
     score_sentiment,
+    without_declined_clause,
 )
 
 __all__ = ["OfflineTriage", "Triage"]
@@ -69,7 +69,7 @@ class OfflineTriage:
         # "I don't need a human, just tell me where my order is": the declined part is no request, and the
         # rest of the sentence is what the customer wants.
         declined = detect_declined_human_request(text, language) if human is None else None
-        read = _without_clause(text, declined.span) if declined is not None else text
+        read = without_declined_clause(text, declined) if declined is not None else text
         prediction = self.classifier.predict([read or text])[0]
         intent, confidence = prediction.label, prediction.confidence
         alternatives = [(label, p) for label, p in prediction.alternatives]
@@ -127,22 +127,6 @@ _ACT_CONFIDENCE = 0.95
 _VAGUE_CONFIDENCE = 0.2
 """Below the resolver's "not sure" line: the assistant asks what the customer means."""
 _ANY_LETTER = re.compile(r"[^\W\d_]")
-_CLAUSE_EDGE = re.compile(
-    r"[,.;:!?¿¡()\n]|\s[-–—]\s|\b(?:but|just|only|instead|pero|solo|sólo|sino|mas|mas sim|só|apenas|nhưng|mà|chỉ)\b",
-    re.IGNORECASE,
-)
-
-
-def _without_clause(text: str, span: tuple[int, int]) -> str:
-    """``text`` (NFC) without the clause holding ``span``: from the clause edge before it to the one after."""
-    nfc = unicodedata.normalize("NFC", text)
-    start, end = span
-    before = [m.end() for m in _CLAUSE_EDGE.finditer(nfc, 0, start)]
-    left = before[-1] if before else 0
-    after = _CLAUSE_EDGE.search(nfc, end)
-    right = after.start() if after is not None else len(nfc)
-    rest = f"{nfc[:left]} {nfc[right:]}"
-    return re.sub(r"^[\s,.;:!?¿¡\-–—]+|\s+$", "", rest)
 
 
 def _catalog_vocabulary(catalog: IntentCatalog) -> tuple[frozenset[str], dict[str, dict[str, float]]]:

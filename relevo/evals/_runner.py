@@ -398,6 +398,16 @@ def _conversation(
         failures.append(f"no reply grounded in {lacking_grounds}")
     if expect.final_mode is not None and state.mode != expect.final_mode:
         failures.append(f"final mode {state.mode}, expected {expect.final_mode}")
+    if expect.language is not None and state.language != expect.language:
+        failures.append(f"conversation language {state.language}, expected {expect.language}")
+    failures += [
+        f"no AI reply contains {text!r}" for text in expect.reply_contains if not any(text in r for r in replies)
+    ]
+    failures += [
+        f"{count} AI replies contain {text!r}, expected at most one"
+        for text in expect.at_most_once
+        if (count := sum(text in r for r in replies)) > 1
+    ]
     for t in turns:
         if t.expected_intent is not None and t.intent != t.expected_intent:
             failures.append(f"step {t.step}: intent {t.intent}, expected {t.expected_intent}")

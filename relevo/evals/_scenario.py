@@ -29,8 +29,9 @@ __all__ = [
     "parse_suite",
 ]
 
-BUILTIN_SUITES = ("builtin", "load")
-"""Suites shipped with relevo, by name: ``builtin`` (the demo store's behaviour) and ``load`` (speed)."""
+BUILTIN_SUITES = ("builtin", "load", "robustness")
+"""Suites shipped with relevo, by name: ``builtin`` (the demo store's behaviour), ``load`` (speed) and
+``robustness`` (messages the way real customers write them, in every language, with metamorphic checks)."""
 
 Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer"]
 Language = Literal["en", "es", "pt", "vi"]
@@ -140,6 +141,12 @@ class Expectations(_Model):
     grounded_in: list[str] = Field(default_factory=list[str])
     """Knowledge-base article ids some AI reply should be grounded in."""
     final_mode: Mode | None = None
+    language: Language | None = None
+    """The conversation's language at the end (what the customer wrote in, whatever the profile said)."""
+    reply_contains: list[str] = Field(default_factory=list[str])
+    """Texts some AI reply should contain, each (e.g. the list a knowledge-base passage announces)."""
+    at_most_once: list[str] = Field(default_factory=list[str])
+    """Texts no two AI replies may both contain (e.g. "Is there anything else": asked once, never again)."""
     queue: str | None = None
     """The queue the first handoff should be routed to (e.g. a custom trigger's ``retention``)."""
     forbid: list[Forbidden] = Field(

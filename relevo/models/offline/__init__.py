@@ -18,11 +18,12 @@ from relevo.models.offline._cues import (
     detect_urgency,
     extract_amounts,
     extract_order_ids,
+    without_declined_clause,
 )
 from relevo.models.offline._dialogue_acts import DialogueAct, detect_dialogue_act
 from relevo.models.offline._embeddings import E5Embedder, Embedder, EmbedKind, Vector
 from relevo.models.offline._language import LanguageGuess, detect_language, language_vocabulary
-from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex
+from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex, segment_passages
 from relevo.models.offline._sentiment import SentimentReading, score_sentiment
 from relevo.models.offline._specificity import names_no_topic
 
@@ -56,4 +57,6 @@ __all__ = [
     "language_vocabulary",
     "names_no_topic",
     "score_sentiment",
+    "segment_passages",
+    "without_declined_clause",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -491,6 +492,25 @@ def detect_human_request(text: str, language: str) -> CueMatch | None:
 
 
 _ANY_LETTER = re.compile(r"[^\W\d_]")
+
+
+_CLAUSE_EDGE = re.compile(
+    r"[,.;:!?¿¡()\n]|\s[-–—]\s|\b(?:but|just|only|instead|pero|solo|sólo|sino|mas|só|apenas|nhưng|mà|chỉ)\b",
+    re.IGNORECASE,
+)
+
+
+def without_declined_clause(text: str, declined: CueMatch) -> str:
+    """``text`` without the clause holding a declined mention, from the clause edge before it to the one
+    after: "I don't need a human, just tell me how long a return takes" -> "just tell me how long a return
+    takes". Empty when the message was nothing but the declined mention."""
+    nfc = unicodedata.normalize("NFC", text[:MAX_SCAN_CHARS])
+    start, end = declined.span
+    before = [m.end() for m in _CLAUSE_EDGE.finditer(nfc, 0, start)]
+    left = before[-1] if before else 0
+    after = _CLAUSE_EDGE.search(nfc, end)
+    right = after.start() if after is not None else len(nfc)
+    return re.sub(r"^[\s,.;:!?¿¡\-–—]+|\s+$", "", f"{nfc[:left]} {nfc[right:]}")
 
 
 def detect_declined_human_request(text: str, language: str) -> CueMatch | None:

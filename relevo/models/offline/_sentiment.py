@@ -189,6 +189,8 @@ class _Hit:
     start: int
     end: int
     valence: float
+    face: bool = False
+    """From the shared emoji lexicon (a face, an emoticon, punctuation) rather than from words."""
 
 
 def _modifiers(scorer: _Scorer, text: str, start: int, valence: float) -> tuple[float, int]:
@@ -238,6 +240,15 @@ def _overlaps(hits: list[_Hit], start: int, end: int) -> bool:
     return any(start < hit.end and hit.start < end for hit in hits)
 
 
+def _combined(words: float, faces: float) -> float:
+    """Words and faces together: a face that agrees with the words restates their feeling (the stronger of
+    the two counts, "my order didn't arrive 😞" is as negative as its words); one that disagrees, or faces
+    alone, add up."""
+    if words * faces > 0:
+        return words if abs(words) >= abs(faces) else faces
+    return words + faces
+
+
 def score_sentiment(text: str, language: str) -> SentimentReading:
     """Score one customer message.
 
@@ -264,9 +275,9 @@ def score_sentiment(text: str, language: str) -> SentimentReading:
             cue = normalised.evidence(match.start(), match.end())
             if _is_shouted(cue):
                 factor *= _SHOUTED_CUE
-            hits.append(_Hit(start, end, valence * factor))
+            hits.append(_Hit(start, end, valence * factor, face=scorer.language == _SHARED))
             evidence.append(normalised.evidence(begin, match.end()))
-    total = sum(hit.valence for hit in hits)
+    total = _combined(sum(h.valence for h in hits if not h.face), sum(h.valence for h in hits if h.face))
     scanned = text[:MAX_SCAN_CHARS]
     if _message_shouts(scanned):
         total = total * _SHOUT_BOOST if total > 0 else total + _SHOUTING_VALENCE
