@@ -373,6 +373,8 @@ def _conversation(
         violations += [f"repeat_ask: step {t.step} asked again for {name}" for name in t.repeat_asks]
         if t.states_facts and not t.grounding:
             violations.append(f"ungrounded_answer: step {t.step} states order/policy facts with no grounding")
+        if t.actor == "ai" and t.reply and t.grounding and _CUT_PASSAGE.search(t.reply):
+            violations.append(f"cut_passage: step {t.step} quotes a passage that ends on a colon")
     violations += _beyond_policy(state, desk)
 
     failures = list(failures)
@@ -441,6 +443,10 @@ def _conversation(
         cost_usd=round(cost, 6),
         seconds=round(seconds, 4),
     )
+
+
+_CUT_PASSAGE = re.compile(r":\s*(?:\n\([^\n]*\)\s*)?$")
+"""A reply (or the passage before its citation line) that stops on a colon: a list it announced is missing."""
 
 
 def _beyond_policy(state: ConversationState, desk: SupportDesk) -> list[str]:

@@ -33,7 +33,7 @@ BUILTIN_SUITES = ("builtin", "load", "robustness")
 """Suites shipped with relevo, by name: ``builtin`` (the demo store's behaviour), ``load`` (speed) and
 ``robustness`` (messages the way real customers write them, in every language, with metamorphic checks)."""
 
-Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer"]
+Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
 Language = Literal["en", "es", "pt", "vi"]
 HUMAN_COMMANDS = ("/takeover", "/reply", "/handback", "/resolve")
 
@@ -150,7 +150,7 @@ class Expectations(_Model):
     queue: str | None = None
     """The queue the first handoff should be routed to (e.g. a custom trigger's ``retention``)."""
     forbid: list[Forbidden] = Field(
-        default_factory=lambda: ["repeat_ask", "promise_beyond_policy", "ungrounded_answer"]
+        default_factory=lambda: ["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
     )
 
     @model_validator(mode="after")

@@ -67,7 +67,7 @@ def test_builtin_suite_covers_every_trigger() -> None:
     }
     explicit_languages = {s.persona.language for s in scenarios if "explicit_request" in s.expect.reasons}
     assert explicit_languages >= {"en", "es", "pt", "vi"}
-    assert set(BUILTIN_SUITES) == {"builtin", "load"}
+    assert set(BUILTIN_SUITES) == {"builtin", "load", "robustness"}
 
 
 def test_unknown_suite_is_bad_input() -> None:
