@@ -320,8 +320,14 @@ def _turn_record(
     if escalated and not reasons:
         reasons = [r.code for d in after.escalations[len(before.escalations) :] for r in d.reasons]
     signals = result.signals
-    usage: list[ModelCallUsage] = [
-        ModelCallUsage.model_validate(call) for call in getattr(result, "model_calls", None) or []
+    usage = [
+        ModelCallUsage(
+            model=call.model,
+            input_tokens=call.prompt_tokens,
+            output_tokens=call.completion_tokens,
+            cost_usd=call.cost_usd,
+        )
+        for call in result.model_calls
     ]
     return (
         TurnRecord(

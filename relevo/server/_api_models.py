@@ -14,6 +14,7 @@ from relevo.contracts import (
     CustomerMessage,
     CustomerRef,
     Fact,
+    GuardReport,
     HandoffPacket,
     HumanAgentMessage,
     Message,
@@ -122,6 +123,8 @@ class TranscriptMessage(BaseModel):
     at: str
     event: str | None = None
     """For system events: escalated, takeover, hand_back, resolved, reopened, note."""
+    grounding: list[str] = Field(default_factory=list[str])
+    """Agent view, AI messages: the tool calls and knowledge-base articles the reply rests on."""
 
 
 class CustomerTranscript(BaseModel):
@@ -185,6 +188,10 @@ class ConversationDetail(BaseModel):
     commitments: list[Commitment]
     memory_highlights: list[str]
     briefing: str = Field(description="What the last human did, as the AI was briefed at hand-back.")
+    guard: list[GuardReport] = Field(
+        default_factory=list[GuardReport],
+        description="What the grounding guard did with each model-written reply (checked, failed, action).",
+    )
 
 
 class ReplyRequest(_Body):
@@ -242,7 +249,10 @@ def transcript(state: ConversationState, *, for_customer: bool) -> list[Transcri
     for message in state.messages:
         if for_customer and isinstance(message, SystemEvent):
             continue
-        out.append(_view(message, state))
+        view = _view(message, state)
+        if not for_customer and isinstance(message, AIMessage) and message.grounding:
+            view = view.model_copy(update={"grounding": list(message.grounding)})
+        out.append(view)
     return out
 
 

@@ -339,6 +339,7 @@ def conversation_detail(conversation_id: str, agent: Agent, runtime: Runtime) ->
         commitments=state.commitments,
         memory_highlights=state.memory_highlights,
         briefing=state.briefing,
+        guard=state.guard_reports,
     )
 
 

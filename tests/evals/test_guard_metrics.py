@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from relevo.contracts import GuardAction, GuardReport
-from relevo.evals import check_gates, suite_metrics
+from relevo.evals import check_gates, parse_suite, run_eval, suite_metrics
 from relevo.evals._records import ConversationRecord, TurnRecord
 from relevo.evals._report import metrics_table
+from relevo.evals._runner import close_desks
 from relevo.evals._scenario import Expectations
+from relevo.testing import fake_openai_server
+
+
+@pytest.fixture(autouse=True)
+def _fresh_desks() -> None:
+    close_desks()  # desks are per process: each test starts on new ones
 
 
 def _conversation(name: str, actions: list[GuardAction | None]) -> ConversationRecord:
@@ -59,3 +70,41 @@ def test_no_model_no_rates() -> None:
     metrics = suite_metrics([_conversation("a", [None, None])])
     assert (metrics["ungrounded_reply_rate"], metrics["guard_fired_rate"]) == (0.0, 0.0)
     assert check_gates(metrics, {"ungrounded_reply_rate": 0}) == []
+
+
+SUITE = """\
+name: guarded
+gates: {ungrounded_reply_rate: 0}
+scenarios:
+  - id: late-headphones
+    setup: {customer: C-1001}
+    turns: ["Hi, my headphones still have not arrived"]
+    expect: {escalate: false}
+"""
+
+SMOLLM2_REPLY = (
+    "I'm sorry for your loss. I'll make sure to get them as soon as possible. Here's a link to the product: "
+    "https://www.amazon.com/Bosch-Sterling-Headphones/dp/B0000 I hope this helps."
+)
+
+
+def test_eval_measures_the_guard_on_a_model_that_invents(tmp_path: Path) -> None:
+    with fake_openai_server(SMOLLM2_REPLY) as server:
+        configs = []
+        for mode in ("enforce", "observe"):
+            path = tmp_path / f"{mode}.toml"
+            path.write_text(
+                f'[models.agents]\nresolver = "openai/fake"\n[models]\napi_base = "{server.base_url}"\n'
+                f'[guard]\nmode = "{mode}"\n',
+                encoding="utf-8",
+            )
+            configs.append(path)
+        run = run_eval([parse_suite(SUITE, "guarded.yaml")], configs)
+    enforce, observe = run.metrics["enforce"], run.metrics["observe"]
+    assert (enforce["ungrounded_reply_rate"], enforce["guard_fired_rate"]) == (0.0, 1.0)
+    assert (observe["ungrounded_reply_rate"], observe["guard_fired_rate"]) == (1.0, 1.0)
+    assert enforce["tokens_per_conversation"] > 0, "the model's calls are counted"
+    assert "enforce" not in run.gate_failures
+    assert any("ungrounded_reply_rate" in f for f in run.gate_failures["observe"])
+    turn = next(r for r in run.records if r.config == "enforce").turns[0]
+    assert turn.guard is not None and turn.guard.action == "offline" and turn.reply and "amazon" not in turn.reply
