@@ -322,7 +322,8 @@ def conversations(
 )
 def conversation_detail(conversation_id: str, agent: Agent, runtime: Runtime) -> ConversationDetail:
     """Transcript (with internal events), the handoff packet and card, sentiment trend, facts, attempts,
-    commitments and memory highlights."""
+    commitments and memory highlights. Any signed-in agent may read any conversation: skills route work and decide
+    who may take over and reply, not who may look."""
     row = runtime.service.board(conversation_id)
     state = runtime.desk.state(conversation_id)
     return ConversationDetail(
