@@ -21,7 +21,8 @@ from stdnum.pt import nif
 from stdnum.us import ssn
 
 from relevo.memory._pii_iban import find_ibans
-from relevo.memory._pii_numbers import find_cards, find_phones
+from relevo.memory._pii_numbers import find_cards
+from relevo.memory._pii_phones import find_phones
 
 __all__ = ["PiiKind", "Redaction", "TokenSink", "find_pii", "redact_pii"]
 
