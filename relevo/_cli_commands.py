@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from relevo._config import RelevoConfig
+from relevo._data_dir_lock import DataDirLock
 from relevo._errors import BadInputError, RelevoError
 from relevo._story import run_line, run_story, story_json, story_text
 from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
@@ -56,8 +57,14 @@ def chat_script(
         raise BadInputError(f"cannot read script {script}: {exc.strerror}") from exc
     lines = [line for line in raw.decode("utf-8", errors="replace").splitlines() if line.strip()]
     root = data_dir or config.storage.data_dir
+    lock = DataDirLock.for_config(config, root, purpose="relevo chat")  # one writer per data directory
     builder = DeskBuilder(config)
-    desk = builder.open(root)
+    try:
+        desk = builder.open(root)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
     try:
         conv = conversation or desk.start(customer_id=customer)
         if conversation is not None:
@@ -108,12 +115,23 @@ def chat_script(
             print(render_card(packet))
     finally:
         desk.close()
+        if lock is not None:
+            lock.release()
     return 0
 
 
 def chat(config: RelevoConfig, *, customer: str | None, data_dir: Path | None, conversation: str | None) -> int:
     root = data_dir or config.storage.data_dir
     print("relevo chat — loading the offline engine…", file=sys.stderr)
+    lock = DataDirLock.for_config(config, root, purpose="relevo chat")  # one writer per data directory
+    try:
+        return _chat(config, root, customer=customer, conversation=conversation)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _chat(config: RelevoConfig, root: Path, *, customer: str | None, conversation: str | None) -> int:
     with DeskBuilder(config).open(root) as desk:
         conv = conversation or desk.start(customer_id=customer)
         state = desk.state(conv)

@@ -17,10 +17,10 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from relevo._config import RelevoConfig
+from relevo._data_dir_lock import DataDirLock
 from relevo.memory import CustomerMemory, ForgetReceipt
 from relevo.orchestrator import open_postgres_checkpointer, open_sqlite_checkpointer
 from relevo.server._ports import ServeStore
-from relevo.server._writer_lock import DataDirLock
 
 __all__ = ["CustomerData", "forget_customer", "open_customer_data"]
 
@@ -46,8 +46,9 @@ def open_customer_data(config: RelevoConfig, data_dir: Path, *, purpose: str) ->
 
     database_url = config.storage.database_url
     with ExitStack() as stack:
-        if DataDirLock.needed(database_url, config.memory.server_url):
-            stack.callback(DataDirLock(data_dir, purpose=purpose).release)
+        lock = DataDirLock.for_config(config, data_dir, purpose=purpose)
+        if lock is not None:
+            stack.callback(lock.release)
         memory = CustomerMemory.open(data_dir, config.memory, database_url=database_url)
         stack.callback(memory.close)
         checkpointer: BaseCheckpointSaver[Any] | None = None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from relevo._config import RelevoConfig, load_config
+from relevo._data_dir_lock import DataDirLock
 from relevo._errors import ConfigurationError
 from relevo.channels import ChannelGateway
 from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk
@@ -26,7 +27,6 @@ from relevo.server._service import ServeService
 from relevo.server._settings import ServeSettings
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._tokens import TokenSigner, load_or_create_secret
-from relevo.server._writer_lock import DataDirLock
 
 __all__ = ["ServerRuntime", "open_runtime", "open_serve_store", "serve_config"]
 
@@ -112,7 +112,7 @@ def open_runtime(
     config = config or serve_config(settings)
     data_dir = settings.data_dir or config.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    lock = DataDirLock(data_dir) if DataDirLock.needed(config.storage.database_url, config.memory.server_url) else None
+    lock = DataDirLock.for_config(config, data_dir, purpose="relevo serve")
     try:
         return _open_runtime(settings, config, data_dir, lock, context, gateway)
     except BaseException:

@@ -11,18 +11,18 @@ import pytest
 from serve_harness import serve_settings
 
 from relevo._config import load_config
+from relevo._data_dir_lock import DataDirLock
 from relevo._errors import StorageError
 from relevo.channels import ChannelGateway
 from relevo.cli import main
 from relevo.orchestrator import RunContext
 from relevo.server import open_runtime
-from relevo.server._writer_lock import DataDirLock
 
 _SECOND_PROCESS = """
 import sys
 from pathlib import Path
 from relevo._errors import StorageError
-from relevo.server._writer_lock import DataDirLock
+from relevo._data_dir_lock import DataDirLock
 try:
     DataDirLock(Path(sys.argv[1]))
 except StorageError as exc:
@@ -53,6 +53,10 @@ def test_a_second_server_on_the_same_data_dir_is_refused_at_start(
             open_runtime(settings, config=load_config(), context=run_context, gateway=ChannelGateway.from_env({}))
         assert main(["memory", "forget", "C-1001", "--data-dir", str(data_dir)]) == 1
         assert "relevo memory forget: the data directory" in capsys.readouterr().err
+        script = tmp_path / "script.txt"
+        script.write_text("hello\n")
+        assert main(["chat", "--script", str(script), "--data-dir", str(data_dir)]) == 1
+        assert "relevo chat: the data directory" in capsys.readouterr().err
     finally:
         first.close()
     assert _second_process(data_dir).returncode == 0, "a stopped server releases the directory"

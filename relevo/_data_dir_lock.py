@@ -13,6 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 
+from relevo._config import RelevoConfig
 from relevo._errors import StorageError
 
 __all__ = ["DataDirLock"]
@@ -44,6 +45,13 @@ class DataDirLock:
             ) from exc
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, f"{purpose} (pid {os.getpid()})".encode(), 0)
+
+    @classmethod
+    def for_config(cls, config: RelevoConfig, data_dir: Path, *, purpose: str) -> DataDirLock | None:
+        """The lock of ``data_dir`` when the configuration keeps anything in it (None in scale-out mode)."""
+        if not cls.needed(config.storage.database_url, config.memory.server_url):
+            return None
+        return cls(data_dir, purpose=purpose)
 
     @staticmethod
     def needed(database_url: str, chroma_url: str) -> bool:
