@@ -13,6 +13,7 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -80,6 +81,12 @@ _PAGE_CSP = (
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/auth/login or POST /api/chat/sessions.")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
+# Path parameters: bounded, and free of control characters (a NUL cannot even reach Postgres): 422 otherwise.
+ConversationId = Annotated[
+    str, PathParam(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$", description="A conversation id.")
+]
+Username = Annotated[str, PathParam(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
 
 # -- dependencies ---------------------------------------------------------------------------------------------
 # Dependencies are ``async``: they only check a signature and read an account, and FastAPI would otherwise run
@@ -120,7 +127,9 @@ async def _current_admin(agent: Agent) -> AgentAccount:
 Admin = Annotated[AgentAccount, Depends(_current_admin)]
 
 
-async def _current_customer(conversation_id: str, runtime: Runtime, credentials: Credentials) -> CustomerClaims:
+async def _current_customer(
+    conversation_id: ConversationId, runtime: Runtime, credentials: Credentials
+) -> CustomerClaims:
     claims = runtime.signer.read(credentials.credentials) if credentials is not None else None
     if not isinstance(claims, CustomerClaims):
         raise _unauthorized("send the token from POST /api/chat/sessions as a Bearer token")
@@ -178,7 +187,9 @@ def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
     response_model=MessageAccepted,
     responses=error_responses(401, 403),
 )
-async def post_message(conversation_id: str, body: PostMessage, claims: Customer, runtime: Runtime) -> MessageAccepted:
+async def post_message(
+    conversation_id: ConversationId, body: PostMessage, claims: Customer, runtime: Runtime
+) -> MessageAccepted:
     """Queues the message (202) and returns at once; the reply arrives on the event stream."""
     if not body.text.strip():
         raise unprocessable("the message is empty", "body", "text")
@@ -204,7 +215,7 @@ async def post_message(conversation_id: str, body: PostMessage, claims: Customer
     response_model=CustomerTranscript,
     responses=error_responses(401, 403, 404),
 )
-def customer_transcript(conversation_id: str, claims: Customer, runtime: Runtime) -> CustomerTranscript:
+def customer_transcript(conversation_id: ConversationId, claims: Customer, runtime: Runtime) -> CustomerTranscript:
     """Only what was said to or by the customer (no internal events, no handoff packet)."""
     state = runtime.desk.state(conversation_id)
     return CustomerTranscript(
@@ -225,7 +236,7 @@ def customer_transcript(conversation_id: str, claims: Customer, runtime: Runtime
     },
 )
 async def customer_events(
-    conversation_id: str,
+    conversation_id: ConversationId,
     claims: Customer,
     runtime: Runtime,
     request: Request,
@@ -320,7 +331,7 @@ def conversations(
     response_model=ConversationDetail,
     responses=error_responses(404),
 )
-def conversation_detail(conversation_id: str, agent: Agent, runtime: Runtime) -> ConversationDetail:
+def conversation_detail(conversation_id: ConversationId, agent: Agent, runtime: Runtime) -> ConversationDetail:
     """Transcript (with internal events), the handoff packet and card, sentiment trend, facts, attempts,
     commitments and memory highlights. Any signed-in agent may read any conversation: skills route work and decide
     who may take over and reply, not who may look."""
@@ -356,7 +367,7 @@ def _command_result(runtime: ServerRuntime, conversation_id: str, reply: str | N
     response_model=CommandResult,
     responses=error_responses(403, 404, 409, described={409: "Not waiting for a human or with the AI."}),
 )
-def takeover(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandResult:
+def takeover(conversation_id: ConversationId, agent: Agent, runtime: Runtime) -> CommandResult:
     """From now on the AI writes nothing to the customer; customer messages wait for you."""
     result = runtime.service.takeover(conversation_id, agent)
     return _command_result(runtime, conversation_id, result.reply)
@@ -368,7 +379,7 @@ def takeover(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandRes
     response_model=CommandResult,
     responses=error_responses(403, 404, 409, described={409: "You have not taken the conversation over."}),
 )
-def reply(conversation_id: str, body: ReplyRequest, agent: Agent, runtime: Runtime) -> CommandResult:
+def reply(conversation_id: ConversationId, body: ReplyRequest, agent: Agent, runtime: Runtime) -> CommandResult:
     """Delivered on the customer's channel (web chat, WhatsApp, SMS)."""
     result = runtime.service.human_reply(conversation_id, agent, body.text)
     return _command_result(runtime, conversation_id, result.reply)
@@ -380,7 +391,7 @@ def reply(conversation_id: str, body: ReplyRequest, agent: Agent, runtime: Runti
     response_model=CommandResult,
     responses=error_responses(403, 404, 409, described={409: "You have not taken the conversation over."}),
 )
-def hand_back(conversation_id: str, body: HandBackRequest, agent: Agent, runtime: Runtime) -> CommandResult:
+def hand_back(conversation_id: ConversationId, body: HandBackRequest, agent: Agent, runtime: Runtime) -> CommandResult:
     """The AI continues from a briefing of your note and the conversation, and follows up with the customer."""
     result = runtime.service.hand_back(conversation_id, agent, body.note)
     return _command_result(runtime, conversation_id, result.reply)
@@ -392,7 +403,7 @@ def hand_back(conversation_id: str, body: HandBackRequest, agent: Agent, runtime
     response_model=CommandResult,
     responses=error_responses(403, 404, 409, described={409: "Already closed."}),
 )
-def resolve(conversation_id: str, agent: Agent, runtime: Runtime) -> CommandResult:
+def resolve(conversation_id: ConversationId, agent: Agent, runtime: Runtime) -> CommandResult:
     """Close the conversation."""
     result = runtime.service.resolve(conversation_id, agent)
     return _command_result(runtime, conversation_id, result.reply)
@@ -443,7 +454,7 @@ def list_agents(_: Admin, runtime: Runtime) -> list[AgentProfile]:
     response_model=AgentProfile,
     responses=error_responses(409, described={409: "The account is the last admin: the role cannot change."}),
 )
-def save_agent(username: str, body: AgentUpdate, _: Admin, runtime: Runtime) -> AgentProfile:
+def save_agent(username: Username, body: AgentUpdate, _: Admin, runtime: Runtime) -> AgentProfile:
     """A new account needs a password; an existing one keeps its password unless one is given."""
     account = runtime.agents.save(
         username,
@@ -463,7 +474,7 @@ def save_agent(username: str, body: AgentUpdate, _: Admin, runtime: Runtime) -> 
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(404, 409, described={409: "Your own account, or the last admin."}),
 )
-def delete_agent(username: str, current: Admin, runtime: Runtime) -> Response:
+def delete_agent(username: Username, current: Admin, runtime: Runtime) -> Response:
     """Its tokens stop working at once. You cannot delete yourself."""
     if username == current.username:
         raise HTTPException(status.HTTP_409_CONFLICT, "you cannot delete your own account")

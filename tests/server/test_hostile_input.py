@@ -129,6 +129,10 @@ HOSTILE: list[Hostile] = [
     ),
     Hostile("kpis for 6e307 hours", "GET", "/api/kpis?hours=6e307", None, auth="agent", says="less than"),
     Hostile("kpis for NaN hours", "GET", "/api/kpis?hours=nan", None, auth="agent"),
+    Hostile("a NUL in a conversation id", "GET", "/api/conversations/conv-%00", None, auth="agent", says="pattern"),
+    Hostile(
+        "a 300-character conversation id", "POST", "/api/conversations/" + "c" * 300 + "/takeover", None, auth="agent"
+    ),
     Hostile("events after 1e30", "GET", "/api/chat/conversations/{cid}/events?after=" + "9" * 30, None),
     Hostile("a body over the server's cap", "POST", MESSAGES, b'{"text": "' + b"a" * MB + b'"}', status=413),
     Hostile(
