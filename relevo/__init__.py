@@ -29,6 +29,7 @@ from relevo.contracts import (
     AIMessage,
     ConversationState,
     CustomerMessage,
+    DeskProfile,
     EscalationDecision,
     EscalationReason,
     Fact,
@@ -37,7 +38,7 @@ from relevo.contracts import (
     Signals,
 )
 from relevo.orchestrator import DeskBuilder, NodeName, SupportDesk, SupportGraphBuilder, TurnResult
-from relevo.tools import ToolContext, ToolRegistry
+from relevo.tools import ToolContext, ToolRefused, ToolRegistry
 
 __all__ = [
     "AIMessage",
@@ -46,6 +47,7 @@ __all__ = [
     "ConversationState",
     "CustomerMessage",
     "DeskBuilder",
+    "DeskProfile",
     "EscalationDecision",
     "EscalationPolicy",
     "EscalationReason",
@@ -68,6 +70,7 @@ __all__ = [
     "SupportGraphBuilder",
     "ToolContext",
     "ToolError",
+    "ToolRefused",
     "ToolRegistry",
     "TurnResult",
     "UnknownConversationError",

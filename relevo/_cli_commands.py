@@ -17,6 +17,7 @@ from relevo._story import run_line, run_story, story_json, story_text
 from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
 from relevo.agents import OfflineTriage, render_card
 from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
+from relevo.demo import desk as demo_desk
 from relevo.demo import load_intent_catalog
 from relevo.orchestrator import DeskBuilder, default_embedder, normalise_text
 
@@ -33,7 +34,7 @@ def demo(config: RelevoConfig, *, data_dir: Path | None, as_json: bool) -> int:
                 "relevo demo — loading the offline engine (first run embeds the catalog, ~1 min)…",
                 file=sys.stderr,
             )
-        with DeskBuilder(config).open(root) as desk:
+        with demo_desk(config).open(root) as desk:
             results = run_story(desk)
         if as_json:
             print(json.dumps(story_json(results), ensure_ascii=False, indent=2))
@@ -58,7 +59,7 @@ def chat_script(
     lines = [line for line in raw.decode("utf-8", errors="replace").splitlines() if line.strip()]
     root = data_dir or config.storage.data_dir
     lock = DataDirLock.for_config(config, root, purpose="relevo chat")  # one writer per data directory
-    builder = DeskBuilder(config)
+    builder = demo_desk(config)
     try:
         desk = builder.open(root)
     except BaseException:
@@ -73,7 +74,7 @@ def chat_script(
         for line in lines:
             if line.strip() == "/restart":
                 desk.close()
-                desk = DeskBuilder(config).open(root)
+                desk = demo_desk(config).open(root)
                 state = desk.state(conv)
                 turns.append(
                     {
@@ -132,7 +133,7 @@ def chat(config: RelevoConfig, *, customer: str | None, data_dir: Path | None, c
 
 
 def _chat(config: RelevoConfig, root: Path, *, customer: str | None, conversation: str | None) -> int:
-    with DeskBuilder(config).open(root) as desk:
+    with demo_desk(config).open(root) as desk:
         conv = conversation or desk.start(customer_id=customer)
         state = desk.state(conv)
         who = state.customer.name or state.customer.id

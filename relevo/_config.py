@@ -87,16 +87,16 @@ class RepeatedFailureRule(ToggleRule):
 class PolicySensitiveRule(ToggleRule):
     topics: list[str] = Field(default_factory=lambda: ["legal_threat", "chargeback", "data_protection", "safety"])
     amount_above: float = Field(default=100.0, ge=0)
-    amount_intents: list[str] = Field(default_factory=lambda: ["refund_request", "complaint"])
+    amount_intents: list[str] = Field(default_factory=list[str])
 
 
 class LeadRule(ToggleRule):
-    intents: list[str] = Field(default_factory=lambda: ["bulk_purchase"])
+    intents: list[str] = Field(default_factory=list[str])
     min_confidence: float = Field(default=0.5, ge=0, le=1)
 
 
 class VipRule(ToggleRule):
-    tiers: list[str] = Field(default_factory=lambda: ["platinum"])
+    tiers: list[str] = Field(default_factory=list[str])
     sentiment_below: float = Field(default=-0.2, ge=-1, le=1)
     intents: list[str] = Field(default_factory=list[str])
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from relevo._config import load_config
+from relevo.demo import desk as demo_desk
 from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk
 from relevo.testing._postgres import postgres_unreachable, scratch_database
 from relevo.testing._services import service_missing
@@ -16,8 +17,8 @@ from relevo.testing._services import service_missing
 
 @pytest.fixture(scope="session")
 def run_context() -> RunContext:
-    """The prebuilt support graph's context on the demo store (fits the classifier once per session)."""
-    return DeskBuilder(load_config()).context()
+    """The demo shop desk's context (fits the classifier once per session)."""
+    return demo_desk(load_config()).context()
 
 
 @pytest.fixture

@@ -6,11 +6,12 @@ from relevo.agents._knowledge import KnowledgeAnswer, KnowledgeBase
 from relevo.agents._llm_resolver import KB_TOOL, LLMResolver
 from relevo.agents._llm_summarizer import LLMSummarizer
 from relevo.agents._llm_triage import LLMTriage, TriageVerdict
+from relevo.agents._offline_turn import OfflineSkill, OfflineTurn
 from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyView, Stage, trigger
 from relevo.agents._resolver import OfflineResolver, Resolution, Resolver, ResolverTurn
 from relevo.agents._routing import route_handoff
 from relevo.agents._summarizer import OfflineSummarizer, Summarizer, primary_intent
-from relevo.agents._texts import format_date, render_text, word
+from relevo.agents._texts import ReplyTexts, format_date, render_text, word
 from relevo.agents._toolbox import Toolbox
 from relevo.agents._triage import OfflineTriage, Triage
 
@@ -29,9 +30,12 @@ __all__ = [
     "LLMSummarizer",
     "LLMTriage",
     "OfflineResolver",
+    "OfflineSkill",
     "OfflineSummarizer",
     "OfflineTriage",
+    "OfflineTurn",
     "PolicyView",
+    "ReplyTexts",
     "Resolution",
     "Resolver",
     "ResolverTurn",

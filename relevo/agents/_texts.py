@@ -10,8 +10,9 @@ from string import Formatter
 import yaml
 
 from relevo._errors import ConfigurationError
+from relevo.contracts import DeskProfile
 
-__all__ = ["format_date", "render_from", "render_text", "word"]
+__all__ = ["ReplyTexts", "format_date", "render_from", "render_text", "word"]
 
 _DIR = Path(__file__).parent / "texts"
 _FALLBACK = "en"
@@ -37,9 +38,69 @@ def _template(book: str, key: str, language: str) -> str:
     return entry.get(language) or entry[_FALLBACK]
 
 
+class ReplyTexts:
+    """A desk's customer-facing reply texts: the built-in templates, its overrides, its name and scope.
+
+    Every template may use ``{desk_name}`` and ``{scope}`` (from the :class:`DeskProfile`; per language through
+    texts named ``desk_name`` and ``scope``). A desk overrides a
+    built-in template, or adds its own keys, through ``DeskProfile.texts`` (key -> language -> template).
+    Lookup: the override in the customer's language, the built-in one, the override in English, the built-in
+    English one.
+    """
+
+    def __init__(self, profile: DeskProfile | None = None) -> None:
+        self.profile = profile or DeskProfile()
+
+    def has(self, key: str) -> bool:
+        """Whether ``key`` is a built-in template or one of the desk's own."""
+        return key in self.profile.texts or key in _book("offline_replies")
+
+    def template(self, key: str, language: str) -> str:
+        """The raw template ``key`` in ``language``.
+
+        Raises:
+            ConfigurationError: neither the desk nor relevo has a text ``key``.
+        """
+        own = self.profile.texts.get(key, {})
+        builtin = _book("offline_replies").get(key, {})
+        for candidate in (own.get(language), builtin.get(language), own.get(_FALLBACK), builtin.get(_FALLBACK)):
+            if candidate:
+                return candidate
+        raise ConfigurationError(f"no reply text {key!r}: add it to the desk's texts (DeskProfile.texts)")
+
+    def render(self, key: str, language: str, /, **values: object) -> str:
+        """Render reply ``key`` in ``language`` with ``values`` plus the desk's ``desk_name`` and ``scope``.
+
+        Raises:
+            ConfigurationError: the key does not exist or the template names a value that was not given.
+        """
+        given: dict[str, object] = {
+            "desk_name": self._localised("desk_name", language, self.profile.name),
+            "scope": self._localised("scope", language, self.profile.scope),
+            **values,
+        }
+        return _fill(key, self.template(key, language), given)
+
+    def _localised(self, key: str, language: str, default: str) -> str:
+        """``desk_name`` and ``scope`` may be given per language as texts of those names."""
+        own = self.profile.texts.get(key, {})
+        return own.get(language) or default
+
+    def word(self, key: str, language: str) -> str:
+        """A single word or phrase in ``language`` (a status, a tier, a queue name): the desk's own text
+        ``key`` if it has one, else relevo's, else the key with spaces for underscores."""
+        own = self.profile.texts.get(key, {})
+        if own:
+            return own.get(language) or own.get(_FALLBACK) or next(iter(own.values()))
+        return word(key, language)
+
+
+_NEUTRAL = ReplyTexts()
+
+
 def render_text(key: str, language: str, /, **values: object) -> str:
-    """Render the offline resolver's reply template ``key`` in ``language`` (see :func:`render_from`)."""
-    return render_from("offline_replies", key, language, **values)
+    """Render the built-in reply template ``key`` in ``language`` for a neutral desk (see :class:`ReplyTexts`)."""
+    return _NEUTRAL.render(key, language, **values)
 
 
 def render_from(book: str, key: str, language: str, /, **values: object) -> str:
@@ -50,8 +111,14 @@ def render_from(book: str, key: str, language: str, /, **values: object) -> str:
     Raises:
         ConfigurationError: the key does not exist or the template names a value that was not given.
     """
-    template = _template(book, key, language)
-    needed = {field for _, field, _, _ in Formatter().parse(template) if field}
+    return _fill(key, _template(book, key, language), values)
+
+
+def _fill(key: str, template: str, values: dict[str, object]) -> str:
+    try:
+        needed = {field for _, field, _, _ in Formatter().parse(template) if field}
+    except ValueError as exc:
+        raise ConfigurationError(f"text {key!r} is not a valid template: {exc}") from exc
     missing = needed - values.keys()
     if missing:
         raise ConfigurationError(f"text {key!r} needs {sorted(missing)}")

@@ -19,8 +19,9 @@ from langgraph.graph import END, START, StateGraph
 
 from relevo._config import RelevoConfig
 from relevo.agents import OfflineResolver, OfflineSummarizer, OfflineTriage
+from relevo.demo import desk as demo_desk
 from relevo.models.offline import E5Embedder
-from relevo.orchestrator import DeskBuilder, NodeName, open_sqlite_checkpointer
+from relevo.orchestrator import NodeName, open_sqlite_checkpointer
 from relevo.orchestrator._builder import embedding_cache_path
 
 __all__ = ["CONVERSATIONS", "bench_turn"]
@@ -111,7 +112,7 @@ def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextI
     watch = _Stopwatch()
     with tempfile.TemporaryDirectory(prefix="relevo-bench-") as tmp:
         root = Path(tmp)
-        builder = DeskBuilder(config).with_embedder(embedder)
+        builder = demo_desk(config).with_embedder(embedder)
         desk = builder.open(root / "relevo")
         agents = desk.context.agents
         triage = agents.triage

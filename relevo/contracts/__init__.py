@@ -1,7 +1,14 @@
 """Typed contracts shared by every layer: messages, signals, records, escalations, packets, state."""
 
 from relevo.contracts._builtin_intents import RESERVED_INTENTS, builtin_intents, with_builtin_intents
-from relevo.contracts._catalog import Article, IntentCatalog, IntentDefinition
+from relevo.contracts._catalog import Article, FactSpec, IntentCatalog, IntentDefinition, ToolAnswer
+from relevo.contracts._desk import (
+    SUPPORTED_LANGUAGES,
+    CustomerDirectory,
+    CustomerProfile,
+    DeskProfile,
+    InMemoryDirectory,
+)
 from relevo.contracts._escalation import EscalationDecision, EscalationReason, Priority, ReasonCode, Route
 from relevo.contracts._messages import (
     AIMessage,
@@ -39,6 +46,7 @@ from relevo.contracts._state import (
 
 __all__ = [
     "RESERVED_INTENTS",
+    "SUPPORTED_LANGUAGES",
     "AIMessage",
     "Article",
     "Attempt",
@@ -46,19 +54,24 @@ __all__ = [
     "Channel",
     "Commitment",
     "ConversationState",
+    "CustomerDirectory",
     "CustomerMessage",
+    "CustomerProfile",
     "CustomerRef",
     "CustomerTurn",
+    "DeskProfile",
     "EscalationDecision",
     "EscalationReason",
     "Event",
     "Fact",
+    "FactSpec",
     "GuardAction",
     "GuardReport",
     "HandBack",
     "HandoffPacket",
     "HumanAgentMessage",
     "HumanReply",
+    "InMemoryDirectory",
     "IntentCatalog",
     "IntentDefinition",
     "IntentScore",
@@ -76,6 +89,7 @@ __all__ = [
     "SystemEvent",
     "Takeover",
     "Tier",
+    "ToolAnswer",
     "ToolCallRecord",
     "Trend",
     "builtin_intents",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Article(BaseModel):
@@ -15,9 +15,64 @@ class Article(BaseModel):
     id: str
     """``KB-SHIP-01`` style; the same id across translations."""
     title: str
-    topic: Literal["shipping", "returns", "warranty", "payments", "orders", "account"]
+    topic: str = Field(min_length=1)
+    """The desk's own topic name (``roaming``, ``billing``...); an intent's ``kb_topic`` narrows retrieval to it."""
     language: str
     body: str
+
+
+class FactSpec(BaseModel):
+    """A fact a declarative tool answer needs: how to find it in a message, and how to ask for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    pattern: str
+    """A regular expression with exactly one group: the fact's value (matched case-insensitively)."""
+    ask: dict[str, str]
+    """Language -> the question to ask when the fact is missing (English is the fallback)."""
+
+    @model_validator(mode="after")
+    def _one_group(self) -> FactSpec:
+        try:
+            groups = re.compile(self.pattern).groups
+        except re.error as exc:
+            raise ValueError(f"fact {self.name}: pattern {self.pattern!r} is not a regular expression: {exc}") from exc
+        if groups != 1:
+            raise ValueError(f"fact {self.name}: pattern {self.pattern!r} must have exactly one group, has {groups}")
+        if not self.ask:
+            raise ValueError(f"fact {self.name}: give the question to ask when it is missing (ask: {{en: ...}})")
+        return self
+
+
+class ToolAnswer(BaseModel):
+    """An intent answered offline by one of the desk's tools, with no resolver code.
+
+    The resolver collects ``facts`` (from this message or earlier ones; it asks for the first one missing), calls
+    tool ``name`` with ``args`` (tool parameter -> fact name, or ``customer_id`` for the identified customer),
+    and fills ``reply`` in the customer's language from the tool's result fields and the facts. A refusal
+    (``relevo.tools.ToolRefused``) is answered with ``refused`` (``{reason}``); a failure hands off.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    args: dict[str, str] = Field(default_factory=dict[str, str])
+    facts: list[FactSpec] = Field(default_factory=list[FactSpec])
+    reply: dict[str, str]
+    """Language -> template with ``{result_field}`` and ``{fact}`` placeholders (English is the fallback)."""
+    refused: dict[str, str] = Field(default_factory=dict[str, str])
+    """Language -> template with ``{reason}``; empty: the built-in "could not do that" reply."""
+
+    @model_validator(mode="after")
+    def _facts_known(self) -> ToolAnswer:
+        known = {fact.name for fact in self.facts} | {"customer_id"}
+        unknown = sorted(fact for fact in self.args.values() if fact not in known)
+        if unknown:
+            raise ValueError(f"tool {self.name}: args name undeclared fact(s) {unknown}; declare them under facts")
+        if not self.reply:
+            raise ValueError(f"tool {self.name}: give a reply template (reply: {{en: ...}})")
+        return self
 
 
 class IntentDefinition(BaseModel):
@@ -35,6 +90,8 @@ class IntentDefinition(BaseModel):
     kb_topic: str | None = None
     examples: dict[str, list[str]]
     """Language code -> example utterances."""
+    tool: ToolAnswer | None = None
+    """Answer this intent offline with one of the desk's tools (see :class:`ToolAnswer`)."""
 
 
 class IntentCatalog(BaseModel):

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from relevo.contracts._escalation import EscalationReason, Route
 from relevo.contracts._records import Attempt, Commitment, Fact
 
-Tier = Literal["guest", "bronze", "silver", "gold", "platinum"]
+Tier = str
+"""A customer tier: ``"guest"``, or a name from the desk's ``DeskProfile.tiers``."""
 
 
 class CustomerRef(BaseModel):

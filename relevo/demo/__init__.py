@@ -1,5 +1,11 @@
-"""The demo store "Lumen & Co": its data files, their schema, loaders and an in-memory store."""
+"""The demo shop "Lumen & Co": one desk built on relevo's public API, above everything else.
 
+``desk()`` builds it; its data files, their schema, loaders, an in-memory shop backend, the shop's tools and its
+offline skill (orders, deliveries, compensation) live here. Nothing else in relevo imports this package.
+"""
+
+from relevo.demo._backend import StoreBackend
+from relevo.demo._desk import DEMO_THRESHOLDS, demo_config, demo_directory, demo_profile, desk
 from relevo.demo._schema import (
     Article,
     CompensationPolicy,
@@ -15,6 +21,7 @@ from relevo.demo._schema import (
     ShipmentEvent,
     StoreData,
 )
+from relevo.demo._skill import NEEDS_ORDER, ORDER_INTENTS, ShopSkill
 from relevo.demo._store import (
     DATA_DIR,
     DemoStore,
@@ -23,10 +30,35 @@ from relevo.demo._store import (
     load_intent_catalog,
     load_store_data,
 )
+from relevo.demo._tools import (
+    STORE_TOOLS,
+    CompensationOffer,
+    OrderDetails,
+    OrderLine,
+    OrderList,
+    OrderSummary,
+    ShipmentTracking,
+    ShopCustomer,
+    TicketReceipt,
+    create_ticket,
+    days_late,
+    list_orders,
+    lookup_customer,
+    lookup_order,
+    offer_compensation,
+    register_store_tools,
+    store_tools,
+    track_shipment,
+)
 
 __all__ = [
     "DATA_DIR",
+    "DEMO_THRESHOLDS",
+    "NEEDS_ORDER",
+    "ORDER_INTENTS",
+    "STORE_TOOLS",
     "Article",
+    "CompensationOffer",
     "CompensationPolicy",
     "Customer",
     "DelayCompensation",
@@ -35,13 +67,35 @@ __all__ = [
     "IntentDefinition",
     "LoyaltyTier",
     "Order",
+    "OrderDetails",
     "OrderItem",
+    "OrderLine",
+    "OrderList",
+    "OrderSummary",
     "Product",
     "Shipment",
     "ShipmentEvent",
+    "ShipmentTracking",
+    "ShopCustomer",
+    "ShopSkill",
+    "StoreBackend",
     "StoreData",
     "Ticket",
+    "TicketReceipt",
+    "create_ticket",
+    "days_late",
+    "demo_config",
+    "demo_directory",
+    "demo_profile",
+    "desk",
+    "list_orders",
     "load_articles",
     "load_intent_catalog",
     "load_store_data",
+    "lookup_customer",
+    "lookup_order",
+    "offer_compensation",
+    "register_store_tools",
+    "store_tools",
+    "track_shipment",
 ]

@@ -13,8 +13,7 @@ import time
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from datetime import time as clock_time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +39,13 @@ from relevo.contracts import (
     HandoffPacket,
     Signals,
 )
-from relevo.demo import DemoStore
+from relevo.demo import StoreBackend
+from relevo.demo import desk as demo_desk
 from relevo.evals._records import ConversationRecord, ModelCallUsage, TurnRecord
 from relevo.evals._scenario import Scenario, ScriptedTurn
 from relevo.evals._simulator import CustomerSimulator
 from relevo.models import CallLedger
-from relevo.orchestrator import DeskBuilder, SupportAgents, SupportDesk, TurnResult, fixed_clock
+from relevo.orchestrator import SupportAgents, SupportDesk, TurnResult
 
 __all__ = ["EvalJob", "NodeTimer", "run_job", "timed_desk"]
 
@@ -129,7 +129,7 @@ class _TimedPolicy(EscalationPolicy):
 def timed_desk(config: RelevoConfig, data_dir: Path) -> tuple[SupportDesk, NodeTimer]:
     """A desk on the prebuilt graph whose agents report their time to the returned timer."""
     timer = NodeTimer()
-    builder = DeskBuilder(config)
+    builder = demo_desk(config)
     context = builder.context()
     agents = context.agents
     timed = SupportAgents(
@@ -278,11 +278,8 @@ def _fresh_world(desk: SupportDesk) -> None:
     Conversations of a run share a desk per worker (one fitted engine), yet each must come out the same
     whichever worker runs it and whatever ran there first: the same seed gives the same conversations.
     """
-    store = desk.context.store
-    if isinstance(store, DemoStore):
-        fresh = DemoStore(store.data)
-        clock = fixed_clock(datetime.combine(fresh.today, clock_time(10, 0), tzinfo=UTC))
-        desk.context = dataclasses.replace(desk.context, store=fresh, clock=clock)
+    if desk.context.fresh_world is not None:
+        desk.context = desk.context.fresh_world(desk.context)
 
 
 def _forget_customer(desk: SupportDesk, customer_id: str) -> None:
@@ -457,7 +454,9 @@ _CUT_PASSAGE = re.compile(r":\s*(?:\n\([^\n]*\)\s*)?$")
 
 def _beyond_policy(state: ConversationState, desk: SupportDesk) -> list[str]:
     """Compensation offered or granted above the tier's cap or the conversation's goodwill budget."""
-    store = desk.context.store
+    store = next((s for s in desk.context.services if isinstance(s, StoreBackend)), None)
+    if store is None:
+        return []
     policy = store.policy
     out: list[str] = []
     rule = next((r for tier, r in policy.delay.items() if tier == state.customer.tier), None)

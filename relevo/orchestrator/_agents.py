@@ -107,6 +107,8 @@ def model_backed_agents(
     offline: SupportAgents,
     knowledge: KnowledgeBase,
     overrides: Mapping[str, ModelPort],
+    *,
+    desk_name: str = "Support",
 ) -> SupportAgents:
     """``offline`` with each agent whose configuration names a model replaced by its LLM backend.
 
@@ -121,7 +123,7 @@ def model_backed_agents(
     failure = config.models.on_failure
     if (chain := _chain("triage", config, overrides.get("triage"))) is not None:
         assert isinstance(triage, OfflineTriage)
-        triage = LLMTriage(chain, triage, on_failure=failure)
+        triage = LLMTriage(chain, triage, on_failure=failure, store_name=desk_name)
     if (chain := _chain("resolver", config, overrides.get("resolver"))) is not None:
         assert isinstance(resolver, OfflineResolver)
         resolver = LLMResolver(
@@ -135,8 +137,11 @@ def model_backed_agents(
             guard_mode=config.guard.mode,
             on_ungrounded=config.guard.on_failure,
             allowed_urls=config.guard.allowed_urls,
+            store_name=desk_name,
         )
     if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
         assert isinstance(summarizer, OfflineSummarizer)
-        summarizer = LLMSummarizer(chain, summarizer, after_handoff=config.models.summary_after_handoff)
+        summarizer = LLMSummarizer(
+            chain, summarizer, after_handoff=config.models.summary_after_handoff, store_name=desk_name
+        )
     return SupportAgents(triage=triage, policy=offline.policy, resolver=resolver, summarizer=summarizer)

@@ -1,4 +1,4 @@
-"""Compose a support desk: the prebuilt graph on the demo store, or your own domain, agents, tools and rules."""
+"""Compose a support desk: your brand, intents, articles, tools, customers, agents and rules on the prebuilt graph."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from langchain_core.tools import BaseTool
 from numpy.typing import NDArray
 
 from relevo._config import RelevoConfig, load_config
+from relevo._errors import ConfigurationError
 from relevo.agents import (
     EscalationPolicy,
     EscalationTrigger,
@@ -22,12 +23,13 @@ from relevo.agents import (
     OfflineResolver,
     OfflineSummarizer,
     OfflineTriage,
+    ReplyTexts,
     Resolver,
     Summarizer,
     Triage,
 )
-from relevo.contracts import Article, IntentCatalog
-from relevo.demo import DemoStore, load_articles, load_intent_catalog, load_store_data
+from relevo.agents._resolver import OfflineSkill
+from relevo.contracts import Article, CustomerDirectory, DeskProfile, InMemoryDirectory, IntentCatalog
 from relevo.memory import CustomerMemory
 from relevo.models import ModelPort
 from relevo.models.offline import E5Embedder, Embedder
@@ -36,7 +38,7 @@ from relevo.orchestrator._context import Clock, RunContext, SupportAgents
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
-from relevo.tools import StoreBackend, ToolRegistry, store_tools
+from relevo.tools import ToolRegistry
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
 
@@ -68,12 +70,19 @@ def fixed_clock(start: datetime, step: timedelta = timedelta(seconds=20)) -> Clo
 
 
 class DeskBuilder:
-    """Everything a support desk is made of; defaults to the demo store on the offline engine.
+    """Everything a support desk is made of, on the offline engine unless the configuration names models.
+
+    ``DeskBuilder(config)`` alone is a neutral desk: no brand, no knowledge base, no tools, no customers. The
+    demo shop is one desk built this way (``relevo.demo.desk()``).
 
     Example::
 
         desk = (
             DeskBuilder()
+            .with_profile(DeskProfile(name="Acme Mobile", scope="your plan, bills and roaming"))
+            .with_catalog(catalog)                        # your intents
+            .with_articles(articles)                      # your knowledge base
+            .with_directory(InMemoryDirectory(customers)) # who your customers are
             .add_tool(check_invoice)                      # a plain typed function or a langchain tool
             .add_trigger(billing_dispute)                 # a relevo.agents.trigger
             .add_specialist("billing", BillingResolver(), handles=lambda intent: intent == "payment_issue")
@@ -84,7 +93,11 @@ class DeskBuilder:
     def __init__(self, config: RelevoConfig | None = None) -> None:
         self.config = config or load_config()
         self.graph = SupportGraphBuilder()
-        self._store: StoreBackend | None = None
+        self._profile = DeskProfile()
+        self._directory: CustomerDirectory | None = None
+        self._services: list[object] = []
+        self._skills: list[OfflineSkill] = []
+        self._fresh_world: Callable[[RunContext], RunContext] | None = None
         self._catalog: IntentCatalog | None = None
         self._articles: Sequence[Article] | None = None
         self._tools: ToolRegistry | None = None
@@ -100,20 +113,33 @@ class DeskBuilder:
         self._model_ports: dict[str, ModelPort] = {}
 
     # -- domain ----------------------------------------------------------------------------------------
-    def with_store(self, store: StoreBackend) -> DeskBuilder:
-        self._store = store
+    def with_profile(self, profile: DeskProfile) -> DeskBuilder:
+        """The desk's brand name, scope, languages, customer tiers and reply-text overrides."""
+        self._profile = profile
+        return self
+
+    def with_directory(self, directory: CustomerDirectory) -> DeskBuilder:
+        """Where the desk looks its customers up (``relevo.contracts.InMemoryDirectory`` or your own)."""
+        self._directory = directory
+        return self
+
+    def with_service(self, service: object) -> DeskBuilder:
+        """Hand a backend to the desk's tools; a tool finds it with ``ctx.service(TheType)``."""
+        self._services.append(service)
         return self
 
     def with_catalog(self, catalog: IntentCatalog) -> DeskBuilder:
+        """The intents triage chooses from."""
         self._catalog = catalog
         return self
 
     def with_articles(self, articles: Sequence[Article]) -> DeskBuilder:
+        """The knowledge base the resolver answers from (and cites)."""
         self._articles = articles
         return self
 
     def with_tools(self, registry: ToolRegistry) -> DeskBuilder:
-        """Replace the demo store's tools with ``registry``."""
+        """Use the tools of ``registry`` (an empty registry: no tools); ``add_tool`` adds to them."""
         self._tools = registry
         return self
 
@@ -131,6 +157,17 @@ class DeskBuilder:
     def without_trigger(self, code: str) -> DeskBuilder:
         """Drop a built-in escalation rule by its reason code."""
         self._without.append(code)
+        return self
+
+    def add_offline_skill(self, skill: OfflineSkill) -> DeskBuilder:
+        """Teach the offline resolver to answer more turns (see :class:`relevo.agents.OfflineSkill`); skills are
+        asked in the order added, before the built-in answers."""
+        self._skills.append(skill)
+        return self
+
+    def with_fresh_world(self, fresh: Callable[[RunContext], RunContext]) -> DeskBuilder:
+        """How evals give each scenario conversation a world as it started (data, ids, clock)."""
+        self._fresh_world = fresh
         return self
 
     def add_specialist(self, name: str, resolver: Resolver, *, handles: Callable[[str], bool]) -> DeskBuilder:
@@ -170,14 +207,20 @@ class DeskBuilder:
 
     # -- assembly --------------------------------------------------------------------------------------
     def context(self) -> RunContext:
-        """Build the run context (loads the domain and fits the offline models on first use)."""
-        store = self._store or DemoStore(load_store_data())
-        catalog = self._catalog or load_intent_catalog()
-        articles = self._articles if self._articles is not None else load_articles()
+        """Build the run context (fits the offline models on first use).
+
+        Raises:
+            ConfigurationError: a tool name is registered twice, or an intent's tool answer names a tool the
+                desk does not have.
+        """
+        catalog = self._catalog or IntentCatalog(intents=[])
+        articles = self._articles if self._articles is not None else []
         embedder = self._embedder or default_embedder()
-        tools = self._tools or store_tools()
+        tools = self._tools.copy() if self._tools is not None else ToolRegistry()
         for tool, name in self._extra_tools:
             tools.register(tool, name=name)
+        _check_tool_answers(catalog, tools)
+        texts = ReplyTexts(self._profile)
         policy = self._policy or EscalationPolicy.from_config(self.config.escalation)
         for code in self._without:
             policy = policy.without(code)
@@ -187,25 +230,30 @@ class DeskBuilder:
         offline = SupportAgents(
             triage=OfflineTriage(catalog, embedder, self.config.triage),
             policy=policy,
-            resolver=OfflineResolver(catalog, knowledge, self.config.resolver),
+            resolver=OfflineResolver(catalog, knowledge, self.config.resolver, texts=texts, skills=self._skills),
             summarizer=OfflineSummarizer(catalog, self.config.routing),
         )
-        configured = model_backed_agents(self.config, offline, knowledge, self._model_ports)
+        configured = model_backed_agents(
+            self.config, offline, knowledge, self._model_ports, desk_name=self._profile.name
+        )
         agents = SupportAgents(
             triage=self._triage or configured.triage,
             policy=policy,
             resolver=self._resolver or configured.resolver,
             summarizer=self._summarizer or configured.summarizer,
         )
-        clock = self._clock or _default_clock(store)
         return RunContext(
             agents=agents,
             tools=tools,
-            store=store,
             catalog=catalog,
             config=self.config,
-            clock=clock,
+            clock=self._clock or _wall_clock,
+            profile=self._profile,
+            directory=self._directory or InMemoryDirectory(),
+            services=tuple(self._services),
+            texts=texts,
             specialists=tuple(self.graph.specialists),
+            fresh_world=self._fresh_world,
         )
 
     def compile(self) -> SupportGraph:
@@ -246,8 +294,15 @@ class DeskBuilder:
         return (self._embedder or default_embedder()).embed(texts, "query")
 
 
-def _default_clock(store: StoreBackend) -> Clock:
-    """Wall-clock time, except for the demo store, whose story happens on its fixed 'today'."""
-    if isinstance(store, DemoStore):
-        return fixed_clock(datetime.combine(store.today, time(10, 0), tzinfo=UTC))
-    return lambda: datetime.now(UTC)
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_tool_answers(catalog: IntentCatalog, tools: ToolRegistry) -> None:
+    """An intent answered by a tool must name one the desk has (a typo fails at build, not at a message)."""
+    for intent in catalog.intents:
+        if intent.tool is not None and intent.tool.name not in tools:
+            raise ConfigurationError(
+                f"intent {intent.name}: tool {intent.tool.name!r} is not registered; "
+                f"known tools: {', '.join(tools.names()) or '(none)'}"
+            )

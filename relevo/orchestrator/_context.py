@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from relevo._config import RelevoConfig
-from relevo.agents import EscalationPolicy, Resolver, Summarizer, Triage
-from relevo.contracts import IntentCatalog
+from relevo._errors import ConfigurationError
+from relevo.agents import EscalationPolicy, ReplyTexts, Resolver, Summarizer, Triage
+from relevo.contracts import CustomerDirectory, DeskProfile, InMemoryDirectory, IntentCatalog
 from relevo.memory import CustomerMemory
-from relevo.tools import StoreBackend, ToolRegistry
+from relevo.tools import ToolRegistry
 
 __all__ = ["Clock", "RunContext", "SupportAgents", "TurnIds"]
 
 Clock = Callable[[], datetime]
+_ServiceT = TypeVar("_ServiceT")
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,36 @@ class Specialist:
 
 @dataclass(frozen=True)
 class RunContext:
-    """Everything a node may use besides the state: agents, tools, store, clock, configuration."""
+    """Everything a node may use besides the state: agents, tools, the desk's profile, customers, clock, config."""
 
     agents: SupportAgents
     tools: ToolRegistry
-    store: StoreBackend
     catalog: IntentCatalog
     config: RelevoConfig
     clock: Clock
+    profile: DeskProfile = field(default_factory=DeskProfile)
+    directory: CustomerDirectory = field(default_factory=InMemoryDirectory)
+    services: tuple[object, ...] = ()
+    """The desk's backends, handed to its tools (``ToolContext.service``)."""
+    texts: ReplyTexts = field(default_factory=ReplyTexts)
+    """The desk's reply texts (built-in templates with its name, scope and overrides)."""
     specialists: tuple[Specialist, ...] = field(default_factory=tuple[Specialist, ...])
     memory: CustomerMemory | None = None
     """Customer memory, PII vault and identities (set by ``DeskBuilder.open``; None: nothing is remembered)."""
+    fresh_world: Callable[[RunContext], RunContext] | None = None
+    """Evals: a context whose data and clock are back at their start, so each scenario conversation starts from
+    the same world (the demo's tickets and fixed "today"); ``None``: this context is reused as it is."""
+
+    def service(self, kind: type[_ServiceT]) -> _ServiceT:
+        """The desk's backend of type ``kind`` (see ``DeskBuilder.with_service``).
+
+        Raises:
+            ConfigurationError: the desk registered no such backend.
+        """
+        for candidate in self.services:
+            if isinstance(candidate, kind):
+                return candidate
+        raise ConfigurationError(f"no {kind.__name__} in this desk; register one with DeskBuilder.with_service")
 
 
 class TurnIds:

@@ -255,14 +255,14 @@ class SupportDesk:
 
     def _customer(self, customer_id: str | None) -> CustomerRef:
         if customer_id:
-            found = self.context.store.customer(customer_id)
+            found = self.context.directory.customer(customer_id)
             if found is not None:
                 return CustomerRef(
                     id=found.id,
                     name=found.name,
-                    tier=found.tier,
+                    tier=found.tier or "",
                     is_guest=False,
-                    preferred_language=found.language,
+                    preferred_language=found.language or "",
                 )
         return CustomerRef(id=customer_id or f"guest-{uuid.uuid4().hex[:8]}", is_guest=True)
 

@@ -18,8 +18,6 @@ from relevo.agents import (
     Resolver,
     ResolverTurn,
     Toolbox,
-    render_text,
-    word,
 )
 from relevo.contracts import (
     AIMessage,
@@ -104,7 +102,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         ctx.memory.redact(state.conversation_id, clean.text) if ctx.memory is not None else redact_pii(clean.text).text
     )
     if not clean.text:
-        reply = render_text("empty_message", state.language)
+        reply = ctx.texts.render("empty_message", state.language)
         return {"messages": [AIMessage(id=ids("msg"), at=now, text=reply, agent="ingest", language=state.language)]}
     has_spoken = any(isinstance(m, CustomerMessage) for m in state.messages)
     # Earlier turns, else the profile; a guest's first message has no prior (the desk default is no evidence).
@@ -136,7 +134,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
         update.update(late_summary(state, ctx))
         update["language"] = state.language
         if not isinstance(state.messages[-1], AIMessage):
-            holding = render_text("holding", state.language)
+            holding = ctx.texts.render("holding", state.language)
             update["messages"].append(
                 AIMessage(id=ids("msg"), at=now, text=holding, agent="ingest", language=state.language)
             )
@@ -201,12 +199,12 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
         message = _last_customer_message(state)
         signals = state.signals[-1]
         tool_context = ToolContext(
-            store=ctx.store,
             now=ctx.clock,
             new_id=ids,
             conversation_id=state.conversation_id,
             customer_id=None if state.customer.is_guest else state.customer.id,
-            granted_so_far=_granted(state),
+            facts={fact.name: fact.value for fact in state.facts},
+            services=ctx.services,
         )
         reveal: Callable[[str], str] = _as_is
         redact: Callable[[str], str] = _redacted
@@ -303,11 +301,6 @@ def _redacted(text: str) -> str:
     return redact_pii(text).text
 
 
-def _granted(state: ConversationState) -> float:
-    fact = state.fact("compensation_granted_total")
-    return float(fact.value) if fact is not None else 0.0
-
-
 def turn_reasons(state: ConversationState) -> list[EscalationReason]:
     """Every reason that fired for the newest customer message, across both stages."""
     if not state.signals:
@@ -334,7 +327,7 @@ def handoff(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     packet = state.packet
     assert packet is not None, "summarize runs before handoff"
     route = packet.route
-    reply = render_text("escalated", state.language, queue=word(route.queue, state.language))
+    reply = ctx.texts.render("escalated", state.language, queue=ctx.texts.word(route.queue, state.language))
     codes = ", ".join(r.code for r in packet.reasons)
     return {
         "mode": "pending_human",
@@ -393,12 +386,12 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         briefing = ctx.agents.summarizer.briefing(state, event.note)
         first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
         # The customer hears what the human noted; an empty note leaves the briefing for the AI alone.
-        done = render_text("hand_back_summary", state.language, agent=agent, done=briefing) if event.note else ""
+        done = ctx.texts.render("hand_back_summary", state.language, agent=agent, done=briefing) if event.note else ""
         follow_up = " ".join(
             part
             for part in (
-                render_text("hand_back", state.language, name_part=f", {first}" if first else "", briefing=done),
-                render_text("anything_else", state.language),
+                ctx.texts.render("hand_back", state.language, name_part=f", {first}" if first else "", briefing=done),
+                ctx.texts.render("anything_else", state.language),
             )
             if part
         )
@@ -422,8 +415,8 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         if state.mode != "pending_human":
             raise ModeError("expire the wait", state.mode, ("pending_human",))
         first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
-        apology = render_text("pending_timeout", state.language, name_part=f", {first}" if first else "")
-        promise = render_text("pending_timeout_commitment", state.language)
+        apology = ctx.texts.render("pending_timeout", state.language, name_part=f", {first}" if first else "")
+        promise = ctx.texts.render("pending_timeout_commitment", state.language)
         waited = f"nobody picked up in {event.waited_s / 60:.0f} min"
         return {
             "mode": "ai_active",

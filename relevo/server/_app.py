@@ -30,7 +30,6 @@ from relevo._errors import (
     UnknownConversationError,
 )
 from relevo.agents import render_card
-from relevo.demo import DemoStore
 from relevo.server._agents import AgentAccount, LastAdminError
 from relevo.server._api_models import (
     AgentProfile,
@@ -147,11 +146,13 @@ chat = APIRouter(prefix="/api/chat", tags=["web chat"], route_class=StrictJsonRo
 
 @chat.get("/customers", summary="Demo customers the chat page can play", response_model=list[DemoCustomer])
 def list_demo_customers(runtime: Runtime) -> list[DemoCustomer]:
-    """The demo store's customers (empty when ``RELEVO_DEMO_CUSTOMERS`` is off or the store is not the demo)."""
-    store = runtime.desk.context.store
-    if not runtime.settings.demo_customers or not isinstance(store, DemoStore):
+    """The desk's test customers (empty when ``RELEVO_DEMO_CUSTOMERS`` is off or the directory lists none)."""
+    if not runtime.settings.demo_customers:
         return []
-    return [DemoCustomer(id=c.id, name=c.name, tier=c.tier, language=c.language) for c in store.data.customers]
+    return [
+        DemoCustomer(id=c.id, name=c.name, tier=c.tier or "", language=c.language or "")
+        for c in runtime.desk.context.directory.customers()
+    ]
 
 
 @chat.post(
@@ -165,14 +166,14 @@ def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
     """Opens a conversation and returns a customer token that grants this conversation only."""
     customer_id = body.customer_id
     if customer_id is not None:
-        if not runtime.settings.demo_customers or not isinstance(runtime.desk.context.store, DemoStore):
+        directory = runtime.desk.context.directory
+        listed = {c.id for c in directory.customers()} if runtime.settings.demo_customers else set[str]()
+        if customer_id not in listed and (not listed or directory.customer(customer_id) is not None):
             # Anyone may open a session: letting them name a real customer would hand them that customer's
-            # memory and orders. Only the demo store's fictional customers can be played.
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, "choosing a customer is only for the demo store (RELEVO_DEMO_CUSTOMERS)"
-            )
-        if runtime.desk.context.store.customer(customer_id) is None:
-            raise unprocessable(f"no customer {customer_id!r} in the store", "body", "customer_id")
+            # memory and orders. Only the desk's test customers (its directory's list) can be played.
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "choosing a customer is only for the desk's test customers")
+        if customer_id not in listed:
+            raise unprocessable(f"no customer {customer_id!r} in this desk", "body", "customer_id")
     conversation_id, handle = runtime.service.open_web_session(customer_id)
     token = runtime.signer.customer(conversation_id, handle, _CUSTOMER_TOKEN_TTL)
     return SessionResponse(

@@ -20,7 +20,8 @@ from relevo._config import RelevoConfig, load_config
 from relevo._data_dir_lock import DataDirLock
 from relevo._errors import ConfigurationError
 from relevo.channels import ChannelGateway
-from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk
+from relevo.demo import desk as demo_desk
+from relevo.orchestrator import RunContext, SupportDesk
 from relevo.server._agents import AgentAccount, AgentDirectory
 from relevo.server._ports import ServeStore
 from relevo.server._service import ServeService
@@ -146,7 +147,7 @@ def _open_runtime(
         raise ConfigurationError("RELEVO_SECRET_KEY needs at least 16 characters")
     signer = TokenSigner(secret)
     channels = gateway if gateway is not None else ChannelGateway.from_env()
-    builder = DeskBuilder(config)
+    builder = demo_desk(config)
     desk = builder.open_with_context(data_dir, context) if context is not None else builder.open(data_dir)
     try:
         store = open_serve_store(config, data_dir)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, c
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from relevo._errors import BadInputError, ConfigurationError, ToolError
-from relevo.tools._protocol import ToolContext, ToolResult, ToolSpec
+from relevo.tools._protocol import ToolContext, ToolRefused, ToolResult, ToolSpec
 
 _ARG_LINE = re.compile(r"(?P<name>\w+)\s*(?:\([^)]*\))?\s*:\s*(?P<text>.*)")
 
@@ -38,6 +38,12 @@ class ToolRegistry:
         if tool_name in self._tools:
             raise ConfigurationError(f"a tool named {tool_name!r} is already registered; pass name= to rename one")
         self._tools[tool_name] = registered
+
+    def copy(self) -> ToolRegistry:
+        """A new registry with the same tools (registering into it leaves this one as it is)."""
+        twin = ToolRegistry()
+        twin._tools = dict(self._tools)
+        return twin
 
     def names(self) -> list[str]:
         """Registered tool names, in registration order."""
@@ -64,7 +70,11 @@ class ToolRegistry:
         return len(self._tools)
 
     def call(self, name: str, arguments: Mapping[str, object], context: ToolContext) -> ToolResult:
-        """Run a tool; a tool's own failure never raises, it comes back as ``ok=False`` with the reason."""
+        """Run a tool; a tool's own failure never raises, it comes back as ``ok=False`` with the reason.
+
+        ``error_kind`` says why: ``rejected`` when the tool raised :class:`ToolRefused` (or ``BadInputError``),
+        ``failed`` for any other exception, ``invalid_arguments`` or ``unknown_tool`` for a bad call.
+        """
         tool = self._tools.get(name)
         if tool is None:
             return ToolResult(ok=False, error=self._unknown(name), error_kind="unknown_tool")
@@ -74,7 +84,7 @@ class ToolRegistry:
             return ToolResult(ok=False, error=str(exc), error_kind="invalid_arguments")
         except ToolError as exc:
             return ToolResult(ok=False, error=str(exc), error_kind="failed")
-        except BadInputError as exc:
+        except (ToolRefused, BadInputError) as exc:
             return ToolResult(ok=False, error=str(exc), error_kind="rejected")
         except Exception as exc:  # a tool must never take the graph down; the reason travels as data
             return ToolResult(ok=False, error=f"tool {name} crashed: {type(exc).__name__}: {exc}", error_kind="failed")

@@ -81,7 +81,7 @@ def test_article_language_must_match_the_file_name(tmp_path: Path) -> None:
         ("test.en.md", "---\nid: [unclosed\n---\nbody\n", "invalid YAML at line 2"),
         (
             "test.en.md",
-            ARTICLE.format(language="en").replace("orders", "gardening"),
+            ARTICLE.format(language="en").replace("topic: orders", "topic:"),
             r"not a valid Article: topic",
         ),
     ],

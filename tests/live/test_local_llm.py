@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, Field
 
-from relevo import DeskBuilder
 from relevo._config import load_config
 from relevo.contracts import Signals
+from relevo.demo import desk as demo_desk
 from relevo.models import CallLedger, LiteLLMModel, ModelChain, ModelRequest, SystemTurn, ToolDefinition, UserTurn
 from relevo.orchestrator import SupportDesk
 from relevo.testing import LocalLLMServer
@@ -90,7 +90,7 @@ def test_the_chain_falls_over_to_the_live_model_and_records_who_answered(llm: Lo
 @pytest.fixture
 def llm_desk(tmp_path: Path, llm: LocalLLMServer) -> Iterator[SupportDesk]:
     config = load_config(overrides={"models": {"default": llm.model, "api_base": llm.base_url, "timeout_s": 120}})
-    with DeskBuilder(config).open(tmp_path / "data") as desk:
+    with demo_desk(config).open(tmp_path / "data") as desk:
         yield desk
 
 

@@ -12,7 +12,8 @@ from relevo._config import load_config
 from relevo._errors import ConfigurationError
 from relevo.agents import PolicyView, Resolution, ResolverTurn, trigger
 from relevo.contracts import Attempt
-from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk, SupportGraphBuilder
+from relevo.demo import desk as demo_desk
+from relevo.orchestrator import RunContext, SupportDesk, SupportGraphBuilder
 from relevo.tools import ToolContext
 
 
@@ -58,7 +59,7 @@ def chargeback_risk(view: PolicyView) -> str | None:
 @pytest.fixture
 def custom_desk(tmp_path: Path, run_context: RunContext) -> Iterator[SupportDesk]:
     builder = (
-        DeskBuilder(load_config())
+        demo_desk(load_config())
         .add_tool(invoice_status)
         .add_tool(exchange_rate)
         .add_trigger(chargeback_risk)
@@ -95,7 +96,7 @@ def test_custom_tools_are_registered(custom_desk: SupportDesk) -> None:
     assert {"invoice_status", "exchange_rate", "lookup_order"} <= set(names)
     from relevo.tools import ToolContext as Ctx
 
-    ctx = Ctx(store=custom_desk.context.store, now=custom_desk.context.clock, new_id=lambda p: p, conversation_id="x")
+    ctx = Ctx(now=custom_desk.context.clock, new_id=lambda p: p, conversation_id="x")
     assert custom_desk.context.tools.call("exchange_rate", {"currency": "usd"}, ctx).data
 
 

@@ -9,6 +9,7 @@ import pytest
 from relevo._config import load_config
 from relevo._errors import ModeError, UnknownConversationError
 from relevo.contracts import AIMessage, CustomerMessage, SystemEvent
+from relevo.demo import StoreBackend
 from relevo.orchestrator import MAX_MESSAGE_CHARS, DeskBuilder, RunContext, SupportDesk
 
 
@@ -33,7 +34,7 @@ def test_delayed_order_is_recognised_and_compensated_within_policy(desk: Support
     assert "Gold" in turn.reply, "the offer is the one the customer's tier allows"
     state = desk.state(conv)
     assert state.pending_offer is not None
-    policy = desk.context.store.policy
+    policy = desk.context.service(StoreBackend).policy
     assert state.pending_offer.amount <= policy.delay["gold"].max_amount
     assert not any("ORD-" in m.text and "?" in m.text for m in state.messages if isinstance(m, AIMessage)) or (
         "order number" not in turn.reply.lower()
@@ -217,7 +218,7 @@ def test_prompt_injection_grants_nothing_beyond_policy(desk: SupportDesk) -> Non
     desk.send(conv, "yes")
     state = desk.state(conv)
     granted = state.fact("compensation_granted_total")
-    cap = desk.context.store.policy.delay["gold"].max_amount
+    cap = desk.context.service(StoreBackend).policy.delay["gold"].max_amount
     assert granted is None or float(granted.value) <= cap
     assert all("500" not in c.what for c in state.commitments)
 

@@ -6,8 +6,8 @@ import threading
 from pathlib import Path
 
 from relevo._config import load_config
+from relevo.demo import desk as demo_desk
 from relevo.models import ModelRequest, ToolCallRequest
-from relevo.orchestrator import DeskBuilder
 from relevo.testing import FunctionModel, ScriptedModel, unavailable
 
 
@@ -33,7 +33,7 @@ def test_llm_triage_and_resolver_tool_loop(tmp_path: Path) -> None:
         ],
         name="anthropic/strong",
     )
-    builder = DeskBuilder(load_config()).with_model("triage", triage).with_model("resolver", resolver)
+    builder = demo_desk(load_config()).with_model("triage", triage).with_model("resolver", resolver)
     with builder.open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "where is ORD-1042?")
@@ -55,7 +55,7 @@ def test_llm_triage_and_resolver_tool_loop(tmp_path: Path) -> None:
 
 def test_compensation_beyond_policy_is_never_said(tmp_path: Path) -> None:
     resolver = ScriptedModel(["Sure, I've refunded you €500 right away."], name="rogue/model")
-    with DeskBuilder(load_config()).with_model("resolver", resolver).open(tmp_path) as desk:
+    with demo_desk(load_config()).with_model("resolver", resolver).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "my headphones haven't arrived")
         assert turn.reply is not None and "500" not in turn.reply
@@ -65,7 +65,7 @@ def test_compensation_beyond_policy_is_never_said(tmp_path: Path) -> None:
 
 def test_all_providers_down_hands_off_with_the_conversation_intact(tmp_path: Path) -> None:
     down = ScriptedModel([unavailable("HTTP 503")], name="openai/down")
-    with DeskBuilder(load_config()).with_model("resolver", down).open(tmp_path) as desk:
+    with demo_desk(load_config()).with_model("resolver", down).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "how many days do I have to return an item?")
         assert turn.mode == "pending_human"
@@ -78,7 +78,7 @@ def test_all_providers_down_hands_off_with_the_conversation_intact(tmp_path: Pat
 def test_budget_exhausted_hands_off(tmp_path: Path) -> None:
     paid = ScriptedModel(["It's on its way.", "Still on its way."], name="openai/paid", cost_usd=0.01)
     config = load_config(overrides={"models": {"budget_usd": 0.01}})
-    with DeskBuilder(config).with_model("resolver", paid).open(tmp_path) as desk:
+    with demo_desk(config).with_model("resolver", paid).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1004")
         first = desk.send(conv, "How many days do I have to return an item?")
         assert first.mode == "ai_active" and first.model_calls[0].cost_usd == 0.01
@@ -92,7 +92,7 @@ def test_budget_exhausted_hands_off(tmp_path: Path) -> None:
 def test_on_failure_offline_keeps_answering(tmp_path: Path) -> None:
     down = ScriptedModel([unavailable()], name="openai/down")
     config = load_config(overrides={"models": {"on_failure": "offline"}})
-    with DeskBuilder(config).with_model("resolver", down).open(tmp_path) as desk:
+    with demo_desk(config).with_model("resolver", down).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1004")
         turn = desk.send(conv, "How many days do I have to return an item?")
         assert turn.mode == "ai_active" and turn.reply is not None and "KB-" in turn.reply
@@ -126,7 +126,7 @@ def test_the_model_triage_runs_beside_the_resolver(tmp_path: Path) -> None:
         saw["resolver saw triage"] = triage_started.wait(10)
         return "Hello! What can I help you with?"
 
-    builder = DeskBuilder(load_config()).with_model("triage", FunctionModel(triage_fn))
+    builder = demo_desk(load_config()).with_model("triage", FunctionModel(triage_fn))
     with builder.with_model("resolver", FunctionModel(resolver_fn)).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "Hi there")
@@ -141,7 +141,7 @@ def test_the_model_triage_runs_beside_the_resolver(tmp_path: Path) -> None:
 def test_a_rule_the_model_reading_fires_withholds_the_reply(tmp_path: Path) -> None:
     triage = ScriptedModel([_verdict(intent="complaint", explicit_human_request=True)], name="openai/small")
     resolver = ScriptedModel(["Let me look into that for you."], name="openai/small")
-    builder = DeskBuilder(load_config()).with_model("triage", triage).with_model("resolver", resolver)
+    builder = demo_desk(load_config()).with_model("triage", triage).with_model("resolver", resolver)
     with builder.open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "please have a colleague look at it")
@@ -160,7 +160,7 @@ def test_the_handoff_summary_is_written_after_the_handoff_message(tmp_path: Path
         release.wait(10)
         return "Maria's headphones are late; she asked for a person."
 
-    builder = DeskBuilder(load_config()).with_model("summarizer", FunctionModel(summarizer_fn))
+    builder = demo_desk(load_config()).with_model("summarizer", FunctionModel(summarizer_fn))
     with builder.open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         handoff = desk.send(conv, "I want to talk to a human agent")
@@ -177,7 +177,7 @@ def test_the_handoff_summary_is_written_after_the_handoff_message(tmp_path: Path
 def test_the_summary_can_still_be_written_before_the_handoff(tmp_path: Path) -> None:
     summarizer = ScriptedModel(["Summary written in line."], name="openai/small")
     config = load_config(overrides={"models": {"summary_after_handoff": False}})
-    with DeskBuilder(config).with_model("summarizer", summarizer).open(tmp_path) as desk:
+    with demo_desk(config).with_model("summarizer", summarizer).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         handoff = desk.send(conv, "I want to talk to a human agent")
     assert handoff.packet is not None and handoff.packet.summary == "Summary written in line."

@@ -10,12 +10,13 @@ import pytest
 from relevo._config import load_config
 from relevo._errors import StorageError
 from relevo.contracts import HumanAgentMessage
+from relevo.demo import desk as demo_desk
 from relevo.orchestrator import DeskBuilder, RunContext, open_postgres_checkpointer
 from relevo.orchestrator._persistence import describe_database_url
 
 
 def _builder(module_database_url: str) -> DeskBuilder:
-    return DeskBuilder(load_config(overrides={"storage": {"database_url": module_database_url}}))
+    return demo_desk(load_config(overrides={"storage": {"database_url": module_database_url}}))
 
 
 def test_a_conversation_continues_on_a_second_desk_with_its_own_pool(

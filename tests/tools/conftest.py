@@ -1,4 +1,4 @@
-"""Fixtures for the tools tests: the demo store and a context factory with a pinned clock and ids."""
+"""Fixtures for the tools tests: a context factory with a pinned clock and ids."""
 
 from __future__ import annotations
 
@@ -7,29 +7,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from relevo.demo import DemoStore
 from relevo.tools import ToolContext, sequential_ids
 
 Contexts = Callable[..., ToolContext]
 
 
 @pytest.fixture
-def store() -> DemoStore:
-    return DemoStore.load()
+def contexts() -> Contexts:
+    """Build a ``ToolContext``; keyword arguments override the defaults."""
 
-
-@pytest.fixture
-def contexts(store: DemoStore) -> Contexts:
-    """Build a ``ToolContext`` on the demo store; keyword arguments override the defaults."""
-
-    def make(customer_id: str | None = None, granted_so_far: float = 0.0) -> ToolContext:
+    def make(customer_id: str | None = None, services: tuple[object, ...] = ()) -> ToolContext:
         return ToolContext(
-            store=store,
             now=lambda: datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
             new_id=sequential_ids(),
             conversation_id="conv-test",
             customer_id=customer_id,
-            granted_so_far=granted_so_far,
+            services=services,
         )
 
     return make

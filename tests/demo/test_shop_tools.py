@@ -1,4 +1,4 @@
-"""The store tools on the demo store: lookups, isolation between customers, tracking and compensation caps."""
+"""The shop tools on the demo store: lookups, isolation between customers, tracking and compensation caps."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from relevo.demo import DemoStore
-from relevo.tools import StoreBackend, ToolContext, ToolRegistry, days_late, store_tools
+from relevo.demo import DemoStore, StoreBackend, days_late, store_tools
+from relevo.tools import ToolContext, ToolRegistry
 
 Contexts = Callable[..., ToolContext]
 

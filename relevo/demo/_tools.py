@@ -1,6 +1,8 @@
-"""The store's tools: customers, orders, shipments, delay compensation and tickets.
+"""The shop's tools: customers, orders, shipments, delay compensation and tickets.
 
-Each tool takes a ``ToolContext`` first. When the context names a customer, a tool never returns another
+Each tool takes a ``ToolContext`` first and finds the shop through it (``ctx.service(StoreBackend)``).
+"Not found", "not yours" and "not allowed" are refusals (``ToolRefused``), an outage is a failure
+(``ToolError``). When the context names a customer, a tool never returns another
 customer's data; "not yours" and "does not exist" read the same, so nothing leaks about other customers.
 """
 
@@ -12,12 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from relevo._errors import BadInputError, ToolError
+from relevo import ToolError
 from relevo.contracts import Priority
-from relevo.demo import Customer, LoyaltyTier, Order, ShipmentEvent
-from relevo.tools._protocol import ToolContext
-from relevo.tools._registry import ToolRegistry
-from relevo.tools._store import StoreBackend
+from relevo.demo._backend import StoreBackend
+from relevo.demo._schema import Customer, LoyaltyTier, Order, ShipmentEvent
+from relevo.tools import ToolContext, ToolRefused, ToolRegistry
 
 _ORDER_ID = re.compile(r"(?:ORD)?[\s#-]*(?P<number>\d+)")
 
@@ -29,7 +30,7 @@ class _Result(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class CustomerProfile(_Result):
+class ShopCustomer(_Result):
     """What ``lookup_customer`` returns."""
 
     id: str
@@ -138,7 +139,7 @@ def days_late(order: Order, store: StoreBackend) -> int:
 
 def lookup_customer(
     ctx: ToolContext, customer_id: str | None = None, email: str | None = None, phone: str | None = None
-) -> CustomerProfile:
+) -> ShopCustomer:
     """Look up a customer's profile by id, email or phone; with no argument, the conversation's customer.
 
     Args:
@@ -150,22 +151,22 @@ def lookup_customer(
     given = {field: value.strip() for field, value in wanted.items() if value and value.strip()}
     if not given:
         if ctx.customer_id is None:
-            raise BadInputError("give a customer_id, email or phone to look a customer up")
+            raise ToolRefused("give a customer_id, email or phone to look a customer up")
         given = {"customer_id": ctx.customer_id}
     # With an identified customer, "unknown" and "someone else" give the same answer: nothing leaks.
     not_here = "no such customer in this conversation: only the identified customer can be looked up"
     found: dict[str, Customer] = {}
     for field, value in given.items():
-        customer = ctx.store.customer(value) if field == "customer_id" else ctx.store.find_customer(value)
+        customer = _store(ctx).customer(value) if field == "customer_id" else _store(ctx).find_customer(value)
         if customer is None:
-            raise BadInputError(not_here if ctx.customer_id else f"no customer with {field} {value}")
+            raise ToolRefused(not_here if ctx.customer_id else f"no customer with {field} {value}")
         found[customer.id] = customer
     if ctx.customer_id is not None and set(found) != {ctx.customer_id}:
-        raise BadInputError(not_here)
+        raise ToolRefused(not_here)
     if len(found) > 1:
-        raise BadInputError(f"the {', '.join(given)} given do not belong to one customer")
+        raise ToolRefused(f"the {', '.join(given)} given do not belong to one customer")
     customer = next(iter(found.values()))
-    return CustomerProfile(
+    return ShopCustomer(
         id=customer.id,
         name=customer.name,
         tier=customer.tier,
@@ -182,10 +183,10 @@ def lookup_order(ctx: ToolContext, order_id: str) -> OrderDetails:
         order_id: The order id, e.g. ORD-1042.
     """
     order = _owned_order(ctx, order_id)
-    shipment = ctx.store.shipment(order.shipment_id) if order.shipment_id else None
+    shipment = _store(ctx).shipment(order.shipment_id) if order.shipment_id else None
     lines: list[OrderLine] = []
     for item in order.items:
-        product = ctx.store.product(item.sku)
+        product = _store(ctx).product(item.sku)
         lines.append(
             OrderLine(
                 sku=item.sku,
@@ -200,9 +201,9 @@ def lookup_order(ctx: ToolContext, order_id: str) -> OrderDetails:
         status=order.status,
         placed_at=order.placed_at,
         promised_delivery=order.promised_delivery,
-        days_late=days_late(order, ctx.store),
+        days_late=days_late(order, _store(ctx)),
         total=order.total,
-        currency=ctx.store.policy.currency,
+        currency=_store(ctx).policy.currency,
         items=lines,
         shipment_id=order.shipment_id,
         shipment_status=shipment.status if shipment else None,
@@ -212,24 +213,24 @@ def lookup_order(ctx: ToolContext, order_id: str) -> OrderDetails:
 def list_orders(ctx: ToolContext) -> OrderList:
     """List the conversation's customer's orders, newest first."""
     if ctx.customer_id is None:
-        raise BadInputError("no customer is identified in this conversation; look the customer up first")
+        raise ToolRefused("no customer is identified in this conversation; look the customer up first")
     summaries: list[OrderSummary] = []
     for order in sorted(
-        ctx.store.orders_for(ctx.customer_id), key=lambda order: (order.placed_at, order.id), reverse=True
+        _store(ctx).orders_for(ctx.customer_id), key=lambda order: (order.placed_at, order.id), reverse=True
     ):
-        shipment = ctx.store.shipment(order.shipment_id) if order.shipment_id else None
+        shipment = _store(ctx).shipment(order.shipment_id) if order.shipment_id else None
         summaries.append(
             OrderSummary(
                 id=order.id,
                 status=order.status,
                 placed_at=order.placed_at,
                 promised_delivery=order.promised_delivery,
-                days_late=days_late(order, ctx.store),
+                days_late=days_late(order, _store(ctx)),
                 total=order.total,
                 shipment_status=shipment.status if shipment else None,
             )
         )
-    return OrderList(customer_id=ctx.customer_id, currency=ctx.store.policy.currency, orders=summaries)
+    return OrderList(customer_id=ctx.customer_id, currency=_store(ctx).policy.currency, orders=summaries)
 
 
 def track_shipment(ctx: ToolContext, order_id: str) -> ShipmentTracking:
@@ -243,8 +244,8 @@ def track_shipment(ctx: ToolContext, order_id: str) -> ShipmentTracking:
     """
     order = _owned_order(ctx, order_id)
     if order.shipment_id is None:
-        raise BadInputError(f"order {order.id} has not shipped yet (status {order.status}); nothing to track")
-    shipment = ctx.store.shipment(order.shipment_id)
+        raise ToolRefused(f"order {order.id} has not shipped yet (status {order.status}); nothing to track")
+    shipment = _store(ctx).shipment(order.shipment_id)
     if shipment is None:
         raise ToolError("track_shipment", f"shipment {order.shipment_id} of order {order.id} is missing in the store")
     if shipment.tracking_outage:
@@ -271,25 +272,25 @@ def offer_compensation(
     """Work out the goodwill compensation policy allows for a late order; never more, whatever is asked.
 
     The offer is not granted: the caller grants it once the customer accepts, and adds it to the
-    conversation's ``granted_so_far``.
+    conversation's ``compensation_granted_total`` fact.
 
     Args:
         order_id: The late order, e.g. ORD-1042.
         requested_amount: An amount the customer asked for; honoured only up to what policy allows.
     """
     order = _owned_order(ctx, order_id)
-    customer = ctx.store.customer(order.customer_id)
+    customer = _store(ctx).customer(order.customer_id)
     if customer is None:
         raise ToolError("offer_compensation", f"order {order.id} refers to unknown customer {order.customer_id}")
-    policy = ctx.store.policy
+    policy = _store(ctx).policy
     rule = policy.delay.get(customer.tier)
     if rule is None:
-        raise BadInputError(f"the policy has no delay compensation for tier {customer.tier}")
+        raise ToolRefused(f"the policy has no delay compensation for tier {customer.tier}")
     if order.status in ("cancelled", "returned"):
-        raise BadInputError(f"order {order.id} is {order.status}; delay compensation does not apply")
-    late = days_late(order, ctx.store)
+        raise ToolRefused(f"order {order.id} is {order.status}; delay compensation does not apply")
+    late = days_late(order, _store(ctx))
     if late < rule.min_days_late:
-        raise BadInputError(
+        raise ToolRefused(
             f"order {order.id} is not late enough for compensation: {late} day(s) past its promised "
             f"delivery {order.promised_delivery.isoformat()}, the {customer.tier} policy starts at "
             f"{rule.min_days_late}"
@@ -298,12 +299,12 @@ def offer_compensation(
     if rule.kind == "percent_refund":
         policy_amount = min(rule.max_amount, rule.percent_of_order * order.total)
     policy_amount = round(policy_amount, 2)
-    remaining = round(max(0.0, policy.max_goodwill_total - ctx.granted_so_far), 2)
+    remaining = round(max(0.0, policy.max_goodwill_total - _granted(ctx)), 2)
     allowed = min(policy_amount, remaining)
     if allowed <= 0:
-        raise BadInputError(
+        raise ToolRefused(
             f"the goodwill budget for this conversation is used up ({policy.max_goodwill_total:.2f} "
-            f"{policy.currency} at most, {ctx.granted_so_far:.2f} already granted)"
+            f"{policy.currency} at most, {_granted(ctx):.2f} already granted)"
         )
     capped = requested_amount is not None and requested_amount > allowed
     amount = allowed if requested_amount is None or capped else round(requested_amount, 2)
@@ -337,7 +338,7 @@ def create_ticket(
         body: What happened and what the customer needs.
         priority: low, normal, high or urgent.
     """
-    ticket_id = ctx.store.create_ticket(ctx.customer_id, subject, body, priority)
+    ticket_id = _store(ctx).create_ticket(ctx.customer_id, subject, body, priority)
     return TicketReceipt(ticket_id=ticket_id, customer_id=ctx.customer_id, priority=priority)
 
 
@@ -362,16 +363,28 @@ def store_tools() -> ToolRegistry:
     return registry
 
 
+def _store(ctx: ToolContext) -> StoreBackend:
+    return ctx.service(StoreBackend)
+
+
+def _granted(ctx: ToolContext) -> float:
+    """Goodwill already granted in this conversation (the ``compensation_granted_total`` fact)."""
+    try:
+        return float(ctx.facts.get("compensation_granted_total", "0") or 0)
+    except ValueError:
+        return 0.0
+
+
 def _owned_order(ctx: ToolContext, order_id: str) -> Order:
     """The order, if it exists and (when the conversation has a customer) belongs to that customer."""
     wanted = _normalise_order_id(order_id)
-    order = ctx.store.order(wanted)
+    order = _store(ctx).order(wanted)
     if ctx.customer_id is not None:
         if order is None or order.customer_id != ctx.customer_id:
-            raise BadInputError(f"no order {wanted} found for this customer")
+            raise ToolRefused(f"no order {wanted} found for this customer")
         return order
     if order is None:
-        raise BadInputError(f"no order {wanted}")
+        raise ToolRefused(f"no order {wanted}")
     return order
 
 
@@ -385,12 +398,12 @@ def _normalise_order_id(order_id: str) -> str:
 __all__ = [
     "STORE_TOOLS",
     "CompensationOffer",
-    "CustomerProfile",
     "OrderDetails",
     "OrderLine",
     "OrderList",
     "OrderSummary",
     "ShipmentTracking",
+    "ShopCustomer",
     "TicketReceipt",
     "create_ticket",
     "days_late",

@@ -1,4 +1,4 @@
-"""The store backend port that the store tools talk to."""
+"""The shop backend port the demo's tools talk to (a real shop adapts its commerce platform to it)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 from typing import Protocol, runtime_checkable
 
 from relevo.contracts import Priority
-from relevo.demo import CompensationPolicy, Customer, Order, Product, Shipment
+from relevo.demo._schema import CompensationPolicy, Customer, Order, Product, Shipment
 
 
 @runtime_checkable
