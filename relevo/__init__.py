@@ -22,6 +22,7 @@ from relevo.agents import (
     Resolution,
     Resolver,
     ResolverTurn,
+    TriggerResult,
     render_card,
     trigger,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "ToolError",
     "ToolRefused",
     "ToolRegistry",
+    "TriggerResult",
     "TurnResult",
     "UnknownConversationError",
     "load_config",

@@ -41,6 +41,7 @@ PUBLIC = {
         "ToolError",
         "ToolRefused",
         "ToolRegistry",
+        "TriggerResult",
         "TurnResult",
         "UnknownConversationError",
         "load_config",

@@ -7,7 +7,7 @@ from relevo.agents._llm_resolver import KB_TOOL, LLMResolver
 from relevo.agents._llm_summarizer import LLMSummarizer
 from relevo.agents._llm_triage import LLMTriage, TriageVerdict
 from relevo.agents._offline_turn import OfflineSkill, OfflineTurn
-from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyView, Stage, trigger
+from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyView, Stage, TriggerResult, trigger
 from relevo.agents._resolver import OfflineResolver, Resolution, Resolver, ResolverTurn
 from relevo.agents._routing import route_handoff
 from relevo.agents._summarizer import OfflineSummarizer, Summarizer, primary_intent
@@ -44,6 +44,7 @@ __all__ = [
     "Toolbox",
     "Triage",
     "TriageVerdict",
+    "TriggerResult",
     "format_date",
     "primary_intent",
     "render_card",

@@ -256,7 +256,7 @@ class LLMResolver:
             "prompts",
             "resolver_system",
             "en",
-            store=self.store_name,
+            desk_name=self.store_name,
             language=turn.signals.language,
             customer=customer,
             facts=facts,

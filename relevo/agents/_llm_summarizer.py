@@ -101,7 +101,7 @@ class LLMSummarizer:
         )
         request = ModelRequest(
             messages=[
-                SystemTurn(content=render_from("prompts", "summarizer_system", "en", store=self.store_name)),
+                SystemTurn(content=render_from("prompts", "summarizer_system", "en", desk_name=self.store_name)),
                 UserTurn(content=render_from("prompts", "summarizer_user", "en", records=records)),
             ],
             max_tokens=200,

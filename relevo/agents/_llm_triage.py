@@ -86,7 +86,7 @@ class LLMTriage:
             messages=[
                 SystemTurn(
                     content=render_from(
-                        "prompts", "triage_system", "en", store=self.store_name, catalog=self._catalog_text
+                        "prompts", "triage_system", "en", desk_name=self.store_name, catalog=self._catalog_text
                     )
                 ),
                 UserTurn(

@@ -7,6 +7,7 @@ repeats an earlier one) before anything is sent. An LLM vote may add reasons lat
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,12 +19,13 @@ from relevo.contracts import (
     ConversationState,
     EscalationDecision,
     EscalationReason,
+    Priority,
     Signals,
     SystemEvent,
     ToolCallRecord,
 )
 
-__all__ = ["EscalationPolicy", "EscalationTrigger", "PolicyView", "Stage", "trigger"]
+__all__ = ["EscalationPolicy", "EscalationTrigger", "PolicyView", "Stage", "TriggerResult", "trigger"]
 
 Stage = Literal["triage", "resolution"]
 
@@ -60,31 +62,85 @@ def _human_saw_it_fail(state: ConversationState, tool: str) -> bool:
 
 
 @dataclass(frozen=True)
+class TriggerResult:
+    """What a firing rule returns when it also chooses where the handoff goes (a plain evidence string is
+    enough otherwise). ``None`` fields keep the trigger's own setting, then the usual route."""
+
+    evidence: str
+    queue: str | None = None
+    skill: str | None = None
+    priority: Priority | None = None
+
+
+Check = Callable[[PolicyView], str | TriggerResult | None]
+"""A rule's check: evidence (or a :class:`TriggerResult`) when it fires, ``None`` when it does not."""
+
+
+@dataclass(frozen=True)
 class EscalationTrigger:
-    """A named rule: returns the evidence when it fires, ``None`` when it does not."""
+    """A named rule: returns the evidence when it fires, ``None`` when it does not.
+
+    ``queue``, ``skill`` and ``priority`` route the handoff it causes (None: the intent's queue and the usual
+    priority). ``answer_first`` (resolution stage only): the resolver's reply still goes out, then the
+    conversation is handed off (a retention offer answered, then a person follows up).
+    """
 
     code: str
     stage: Stage
-    check: Callable[[PolicyView], str | None]
+    check: Check
     score: float = 1.0
+    queue: str | None = None
+    skill: str | None = None
+    priority: Priority | None = None
+    answer_first: bool = False
 
     def evaluate(self, view: PolicyView) -> EscalationReason | None:
-        evidence = self.check(view)
-        return None if evidence is None else EscalationReason(code=self.code, evidence=evidence, score=self.score)
+        found = self.check(view)
+        if found is None:
+            return None
+        result = found if isinstance(found, TriggerResult) else TriggerResult(evidence=found)
+        return EscalationReason(
+            code=self.code,
+            evidence=result.evidence,
+            score=self.score,
+            queue=result.queue or self.queue,
+            skill=result.skill or self.skill,
+            priority=result.priority or self.priority,
+            answer_first=self.answer_first and self.stage == "resolution",
+        )
 
 
-def trigger(code: str, *, stage: Stage = "triage") -> Callable[[Callable[[PolicyView], str | None]], EscalationTrigger]:
-    """Turn a function ``(PolicyView) -> evidence | None`` into an escalation trigger with a reason code.
+def trigger(
+    code: str,
+    *,
+    stage: Stage = "triage",
+    queue: str | None = None,
+    skill: str | None = None,
+    priority: Priority | None = None,
+    answer_first: bool = False,
+) -> Callable[[Check], EscalationTrigger]:
+    """Turn a function ``(PolicyView) -> evidence | TriggerResult | None`` into an escalation trigger.
+
+    ``queue``/``skill``/``priority`` route the handoff it causes; ``answer_first`` (``stage="resolution"``) lets
+    the resolver's reply go out before the handoff.
 
     Example::
 
-        @trigger("billing_dispute")
-        def billing_dispute(view: PolicyView) -> str | None:
-            return view.signals.intent == "payment_issue" and "charged twice" in ... or None
+        @trigger("retention", stage="resolution", queue="retention", priority="high", answer_first=True)
+        def retention(view: PolicyView) -> str | None:
+            return "customer wants to cancel" if view.signals.intent == "cancel_contract" else None
     """
 
-    def wrap(check: Callable[[PolicyView], str | None]) -> EscalationTrigger:
-        return EscalationTrigger(code=code, stage=stage, check=check)
+    def wrap(check: Check) -> EscalationTrigger:
+        return EscalationTrigger(
+            code=code,
+            stage=stage,
+            check=check,
+            queue=queue,
+            skill=skill,
+            priority=priority,
+            answer_first=answer_first,
+        )
 
     return wrap
 
@@ -103,6 +159,25 @@ class EscalationPolicy:
     def with_trigger(self, extra: EscalationTrigger) -> EscalationPolicy:
         """A copy of this policy with one more trigger (a custom rule)."""
         return EscalationPolicy([*self.triggers, extra])
+
+    def routed(
+        self,
+        code: str,
+        *,
+        queue: str | None = None,
+        skill: str | None = None,
+        priority: Priority | None = None,
+    ) -> EscalationPolicy:
+        """A copy where the triggers of ``code`` (built-in or custom) send their handoffs to ``queue``/``skill``
+        at ``priority`` at least (None keeps what the trigger had)."""
+        return EscalationPolicy(
+            [
+                dataclasses.replace(t, queue=queue or t.queue, skill=skill or t.skill, priority=priority or t.priority)
+                if t.code == code
+                else t
+                for t in self.triggers
+            ]
+        )
 
     def without(self, code: str) -> EscalationPolicy:
         """A copy of this policy without the triggers of ``code``."""

@@ -9,6 +9,7 @@ from relevo.contracts import CustomerRef, EscalationReason, IntentCatalog, Prior
 
 __all__ = ["route_handoff"]
 
+_PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
 _REASON_QUEUES = {"lead_qualified": ("sales", "sales"), "policy_sensitive": ("support", "escalations")}
 
 
@@ -26,10 +27,15 @@ def route_handoff(
     codes = [r.code for r in reasons]
     definition = catalog.get(intent)
     queue, skill = (definition.queue, definition.skill) if definition is not None else ("general", "general")
-    for code in codes:
-        if code in _REASON_QUEUES:
-            queue, skill = _REASON_QUEUES[code]
-            break
+    chosen = next((r for r in reasons if r.queue is not None or r.skill is not None), None)
+    if chosen is not None:
+        # A trigger that names its queue or skill (a retention rule -> retention) wins over the intent's.
+        queue, skill = chosen.queue or queue, chosen.skill or chosen.queue or skill
+    else:
+        for code in codes:
+            if code in _REASON_QUEUES:
+                queue, skill = _REASON_QUEUES[code]
+                break
     priority: Priority = "normal"
     if any(code in config.urgent_reasons for code in codes) or urgency >= 0.8:
         priority = "urgent"
@@ -37,4 +43,7 @@ def route_handoff(
         priority = "high"
     elif customer.is_guest and not codes:
         priority = "low"
+    asked = [r.priority for r in reasons if r.priority is not None]
+    if asked:
+        priority = max([priority, *asked], key=_PRIORITIES.index)
     return Route(queue=queue, skill=skill, language=language, priority=priority)

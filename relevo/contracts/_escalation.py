@@ -25,6 +25,13 @@ class EscalationReason(BaseModel):
     evidence: str
     score: float = 1.0
     source: Literal["rule", "llm_vote"] = "rule"
+    queue: str | None = None
+    """Where the rule wants the handoff to go (overrides the intent's queue); None: the usual route."""
+    skill: str | None = None
+    priority: Priority | None = None
+    """At least this priority; None: from the reasons, urgency and tier."""
+    answer_first: bool = False
+    """Resolution stage: the resolver's reply still goes to the customer, then the conversation is handed off."""
 
 
 class Route(BaseModel):

@@ -10,7 +10,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from relevo._errors import ConfigurationError
+from relevo import ConfigurationError
 from relevo.contracts import Priority
 from relevo.demo._schema import (
     Article,

@@ -29,7 +29,7 @@ from relevo.agents import (
     Triage,
 )
 from relevo.agents._resolver import OfflineSkill
-from relevo.contracts import Article, CustomerDirectory, DeskProfile, InMemoryDirectory, IntentCatalog
+from relevo.contracts import Article, CustomerDirectory, DeskProfile, InMemoryDirectory, IntentCatalog, Priority
 from relevo.memory import CustomerMemory
 from relevo.models import ModelPort
 from relevo.models.offline import E5Embedder, Embedder
@@ -38,6 +38,7 @@ from relevo.orchestrator._context import Clock, RunContext, SupportAgents
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
+from relevo.orchestrator._references import check_intent_references
 from relevo.tools import ToolRegistry
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
@@ -104,6 +105,7 @@ class DeskBuilder:
         self._extra_tools: list[tuple[Callable[..., Any] | BaseTool, str | None]] = []
         self._triggers: list[EscalationTrigger] = []
         self._without: list[str] = []
+        self._routes: list[tuple[str, str | None, str | None, Priority | None]] = []
         self._embedder: Embedder | None = None
         self._clock: Clock | None = None
         self._triage: Triage | None = None
@@ -170,6 +172,13 @@ class DeskBuilder:
         self._fresh_world = fresh
         return self
 
+    def route_trigger(
+        self, code: str, *, queue: str | None = None, skill: str | None = None, priority: Priority | None = None
+    ) -> DeskBuilder:
+        """Send the handoffs of rule ``code`` (built-in or custom) to ``queue``/``skill``, at ``priority`` at least."""
+        self._routes.append((code, queue, skill, priority))
+        return self
+
     def add_specialist(self, name: str, resolver: Resolver, *, handles: Callable[[str], bool]) -> DeskBuilder:
         """Add an agent node answering the intents ``handles`` accepts (see SupportGraphBuilder.add_specialist)."""
         self.graph.add_specialist(name, resolver, handles=handles)
@@ -210,10 +219,12 @@ class DeskBuilder:
         """Build the run context (fits the offline models on first use).
 
         Raises:
-            ConfigurationError: a tool name is registered twice, or an intent's tool answer names a tool the
-                desk does not have.
+            ConfigurationError: a tool name is registered twice, an intent's tool answer names a tool the desk
+                does not have, or a threshold names an intent the catalog lacks or a tier the desk does not rank.
         """
-        catalog = self._catalog or IntentCatalog(intents=[])
+        # relevo's conversational intents (greeting, thanks_goodbye, ...) join any catalog that lacks them.
+        catalog = (self._catalog or IntentCatalog(intents=[])).with_builtins()
+        check_intent_references(self.config, catalog, self._profile.tiers)
         articles = self._articles if self._articles is not None else []
         embedder = self._embedder or default_embedder()
         tools = self._tools.copy() if self._tools is not None else ToolRegistry()
@@ -226,6 +237,8 @@ class DeskBuilder:
             policy = policy.without(code)
         for extra in self._triggers:
             policy = policy.with_trigger(extra)
+        for code, queue, skill, priority in self._routes:
+            policy = policy.routed(code, queue=queue, skill=skill, priority=priority)
         knowledge = KnowledgeBase(embedder, articles)
         offline = SupportAgents(
             triage=OfflineTriage(catalog, embedder, self.config.triage),

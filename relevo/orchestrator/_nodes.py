@@ -270,7 +270,9 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             update["pending_offer"] = resolution.pending_offer
         elif resolution.clear_offer:
             update["pending_offer"] = None
-        if not any(d.fired for d in decisions):
+        fired = [reason for d in decisions if d.fired for reason in d.reasons]
+        if all(reason.answer_first for reason in fired):
+            # An answer-first rule (a retention offer, say) lets the reply out; the handoff follows it.
             update["messages"] = [
                 AIMessage(
                     id=ids("msg"),
