@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from relevo._config import load_config
 from relevo._errors import ConfigurationError
+from relevo.demo import desk as demo_desk
 from relevo.models import (
     CallLedger,
     LiteLLMModel,
@@ -194,7 +195,7 @@ def test_a_chain_with_every_key_refused_raises_the_configuration_error(server: F
 def test_the_handoff_card_says_configuration_error(server: FakeOpenAIServer, tmp_path: Path) -> None:
     server.push(Behaviour.error(401))
     config = load_config(overrides={"models": {"agents": {"resolver": "openai/primary"}, "api_base": server.base_url}})
-    with DeskBuilder(config).open(tmp_path) as desk:
+    with demo_desk(config).open(tmp_path) as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, "how many days do I have to return an item?")
     assert turn.mode == "pending_human"
