@@ -13,6 +13,7 @@ PACKAGE = Path(relevo.__file__).parent
 # (relevo.load_desk / --desk) replaces these call sites; every other module is held to the rule.
 ENTRY_POINTS_PENDING_THE_DESK_LOADER = {
     "_cli_commands.py",
+    "bench/_llm_turn.py",
     "bench/_turn.py",
     "evals/_runner.py",
     "server/_runtime.py",

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from relevo import DeskBuilder
 from relevo._config import load_config
 from relevo._transcript import turn_json
 from relevo.agents import Evidence, GroundingGuard
 from relevo.contracts import AIMessage
+from relevo.demo import desk as demo_desk
 from relevo.testing import LocalLLMServer
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ def test_the_guard_decides_on_the_local_models_reply(llm: LocalLLMServer, tmp_pa
     config = load_config(
         overrides={"models": {"agents": {"resolver": llm.model}, "api_base": llm.base_url, "timeout_s": 120}}
     )
-    with DeskBuilder(config).open(tmp_path / "data") as desk:
+    with demo_desk(config).open(tmp_path / "data") as desk:
         conv = desk.start(customer_id="C-1001")
         turn = desk.send(conv, ISSUE_MESSAGE)
         state = desk.state(conv)
