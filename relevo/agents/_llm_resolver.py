@@ -277,7 +277,7 @@ class LLMResolver:
             if found is None:
                 return json.dumps({"found": False}), 0.0
             out.grounding.append(found.article_id)
-            run.passages.append(f"{found.title}: {found.passage}")
+            run.passages.append(f"{found.article_id} {found.title}: {found.passage}")
             out.attempts.append(
                 Attempt(
                     id=box.context.new_id("att"),

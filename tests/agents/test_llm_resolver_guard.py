@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,8 @@ import pytest
 from relevo._config import RelevoConfig, load_config
 from relevo._transcript import turn_json
 from relevo.demo import desk as demo_desk
-from relevo.models import ToolCallRequest
-from relevo.testing import ScriptedModel
+from relevo.models import ModelRequest, ToolCallRequest
+from relevo.testing import FunctionModel, ScriptedModel
 
 # What SmolLM2-135M answered C-1001 ("my headphones still have not arrived") with no tool call and no article.
 SMOLLM2_REPLY = (
@@ -129,3 +130,20 @@ def test_a_remembered_promise_is_history_not_a_commitment(tmp_path: Path) -> Non
     assert turn.reply is not None and "129" not in turn.reply and "promised" not in turn.reply
     assert turn.guard is not None and any(f.startswith("promise:") for f in turn.guard.failed)
     assert not any("129" in c.what for c in state.commitments)
+
+
+def test_a_reply_citing_the_article_it_found_passes(tmp_path: Path) -> None:
+    def answer(request: ModelRequest) -> str | list[ToolCallRequest]:
+        last = request.messages[-1]
+        if last.role != "tool":
+            query = "how many days do I have to return an item"
+            return [ToolCallRequest(id="k1", name="search_knowledge_base", arguments={"query": query})]
+        found = json.loads(last.content)
+        return f"As {found['article_id']} explains, returns work as described there."
+
+    with demo_desk(_config()).with_model("resolver", FunctionModel(answer)).open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1004")
+        turn = desk.send(conv, "How many days do I have to return an item?")
+    assert turn.guard is not None and turn.guard.action == "sent", turn.guard
+    assert turn.reply is not None and turn.reply.startswith("As KB-")
+    assert turn.grounding and turn.grounding[0].startswith("KB-")
