@@ -38,6 +38,7 @@ from relevo.contracts import (
     HumanAgentMessage,
     Signals,
 )
+from relevo.desks import load_desk
 from relevo.orchestrator import DeskBuilder, NodeName, SupportDesk, SupportGraphBuilder, TurnResult
 from relevo.tools import ToolContext, ToolRefused, ToolRegistry
 
@@ -77,6 +78,7 @@ __all__ = [
     "TurnResult",
     "UnknownConversationError",
     "load_config",
+    "load_desk",
     "render_card",
     "trigger",
 ]

@@ -13,20 +13,52 @@ from typing import Any
 from relevo._config import RelevoConfig
 from relevo._data_dir_lock import DataDirLock
 from relevo._errors import BadInputError, RelevoError
-from relevo._story import run_line, run_story, story_json, story_text
+from relevo._story import STORY, Chapter, run_line, run_story, story_json, story_text
 from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
 from relevo.agents import OfflineTriage, render_card
 from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
-from relevo.demo import desk as demo_desk
-from relevo.demo import load_intent_catalog
-from relevo.orchestrator import DeskBuilder, default_embedder, normalise_text
+from relevo.desks import DEFAULT_DESK, DeskDefinition
+from relevo.evals import ScriptedTurn, load_suites
+from relevo.orchestrator import default_embedder, normalise_text
 
-__all__ = ["chat", "chat_script", "demo", "graph", "triage"]
+__all__ = ["bench_script", "chat", "chat_script", "demo", "desk_story", "graph", "triage"]
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def demo(config: RelevoConfig, *, data_dir: Path | None, as_json: bool) -> int:
+def desk_story(desk: DeskDefinition) -> tuple[Chapter, ...]:
+    """What ``relevo demo`` plays: the demo shop's story, or one chapter per scripted scenario of the desk."""
+    if desk.reference == DEFAULT_DESK or desk.scenarios is None:
+        return STORY if desk.reference == DEFAULT_DESK else ()
+    chapters: list[Chapter] = []
+    for suite in load_suites([str(desk.scenarios)]):
+        for scenario in suite.scenarios:
+            if not scenario.turns:
+                continue
+            lines = tuple(t.say if isinstance(t, ScriptedTurn) else t for t in scenario.turns)
+            title = scenario.title or scenario.id
+            chapters.append(
+                Chapter(
+                    title=title, shows=f"{suite.name}/{scenario.id}", customer=scenario.setup.customer, script=lines
+                )
+            )
+    return tuple(chapters)
+
+
+def bench_script(desk: DeskDefinition) -> tuple[tuple[str | None, tuple[str, ...]], ...] | None:
+    """Conversations ``bench turn`` replays on a desk: its scripted scenarios' customer lines (None: the demo's)."""
+    if desk.reference == DEFAULT_DESK:
+        return None
+    chapters = [c for c in desk_story(desk) if any(not line.startswith("/") for line in c.script)]
+    if not chapters:
+        raise BadInputError(f"desk {desk.reference}: bench turn replays its scripted scenarios, and it has none")
+    return tuple((c.customer, tuple(x for x in c.script if not x.startswith("/"))) for c in chapters)
+
+
+def demo(config: RelevoConfig, desk: DeskDefinition, *, data_dir: Path | None, as_json: bool) -> int:
+    story = desk_story(desk)
+    if not story:
+        raise BadInputError(f"desk {desk.reference} has no scripted scenarios to play (add some under scenarios/)")
     with tempfile.TemporaryDirectory(prefix="relevo-demo-") as tmp:
         root = data_dir or Path(tmp)
         if not as_json:
@@ -34,8 +66,8 @@ def demo(config: RelevoConfig, *, data_dir: Path | None, as_json: bool) -> int:
                 "relevo demo — loading the offline engine (first run embeds the catalog, ~1 min)…",
                 file=sys.stderr,
             )
-        with demo_desk(config).open(root) as desk:
-            results = run_story(desk)
+        with desk.builder(config).open(root) as opened:
+            results = run_story(opened, story)
         if as_json:
             print(json.dumps(story_json(results), ensure_ascii=False, indent=2))
         else:
@@ -45,6 +77,7 @@ def demo(config: RelevoConfig, *, data_dir: Path | None, as_json: bool) -> int:
 
 def chat_script(
     config: RelevoConfig,
+    definition: DeskDefinition,
     *,
     script: Path,
     customer: str | None,
@@ -59,7 +92,7 @@ def chat_script(
     lines = [line for line in raw.decode("utf-8", errors="replace").splitlines() if line.strip()]
     root = data_dir or config.storage.data_dir
     lock = DataDirLock.for_config(config, root, purpose="relevo chat")  # one writer per data directory
-    builder = demo_desk(config)
+    builder = definition.builder(config)
     try:
         desk = builder.open(root)
     except BaseException:
@@ -74,7 +107,7 @@ def chat_script(
         for line in lines:
             if line.strip() == "/restart":
                 desk.close()
-                desk = demo_desk(config).open(root)
+                desk = definition.builder(config).open(root)
                 state = desk.state(conv)
                 turns.append(
                     {
@@ -121,19 +154,28 @@ def chat_script(
     return 0
 
 
-def chat(config: RelevoConfig, *, customer: str | None, data_dir: Path | None, conversation: str | None) -> int:
+def chat(
+    config: RelevoConfig,
+    definition: DeskDefinition,
+    *,
+    customer: str | None,
+    data_dir: Path | None,
+    conversation: str | None,
+) -> int:
     root = data_dir or config.storage.data_dir
     print("relevo chat — loading the offline engine…", file=sys.stderr)
     lock = DataDirLock.for_config(config, root, purpose="relevo chat")  # one writer per data directory
     try:
-        return _chat(config, root, customer=customer, conversation=conversation)
+        return _chat(config, definition, root, customer=customer, conversation=conversation)
     finally:
         if lock is not None:
             lock.release()
 
 
-def _chat(config: RelevoConfig, root: Path, *, customer: str | None, conversation: str | None) -> int:
-    with demo_desk(config).open(root) as desk:
+def _chat(
+    config: RelevoConfig, definition: DeskDefinition, root: Path, *, customer: str | None, conversation: str | None
+) -> int:
+    with definition.builder(config).open(root) as desk:
         conv = conversation or desk.start(customer_id=customer)
         state = desk.state(conv)
         who = state.customer.name or state.customer.id
@@ -161,13 +203,13 @@ def _chat(config: RelevoConfig, root: Path, *, customer: str | None, conversatio
     return 0
 
 
-def triage(config: RelevoConfig, *, texts: list[str], file: Path | None) -> int:
+def triage(config: RelevoConfig, definition: DeskDefinition, *, texts: list[str], file: Path | None) -> int:
     items = list(texts)
     if file is not None:
         items += _read_utterances(file)
     if not items:
         raise BadInputError("give utterances as arguments or with --file")
-    engine = OfflineTriage(load_intent_catalog(), default_embedder(), config.triage)
+    engine = OfflineTriage(definition.builder(config).context().catalog, default_embedder(), config.triage)
     state = ConversationState(conversation_id="triage", customer=CustomerRef(id="triage"))
     for n, text in enumerate(items, 1):
         clean = normalise_text(text).text
@@ -180,8 +222,8 @@ def triage(config: RelevoConfig, *, texts: list[str], file: Path | None) -> int:
     return 0
 
 
-def graph(config: RelevoConfig) -> int:
-    print(DeskBuilder(config).compile().get_graph().draw_mermaid())
+def graph(config: RelevoConfig, definition: DeskDefinition) -> int:
+    print(definition.builder(config).compile().get_graph().draw_mermaid())
     return 0
 
 

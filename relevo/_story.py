@@ -10,7 +10,7 @@ from relevo.agents import render_card
 from relevo.contracts import HandoffPacket
 from relevo.orchestrator import SupportDesk, TurnResult
 
-__all__ = ["STORY", "Chapter", "run_story"]
+__all__ = ["STORY", "Chapter", "run_line", "run_story"]
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,10 @@ class ChapterResult:
     packet: HandoffPacket | None = None
 
 
-def run_story(desk: SupportDesk) -> list[ChapterResult]:
-    """Run every chapter on ``desk`` and return what happened."""
+def run_story(desk: SupportDesk, story: tuple[Chapter, ...] = STORY) -> list[ChapterResult]:
+    """Run every chapter of ``story`` on ``desk`` and return what happened."""
     results: list[ChapterResult] = []
-    for chapter in STORY:
+    for chapter in story:
         conv = desk.start(customer_id=chapter.customer, channel="web")
         result = ChapterResult(chapter, conv)
         for line in chapter.script:

@@ -19,7 +19,16 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="relevo", description="Customer-support agent graphs with a human handoff.")
     p.add_argument("--config", type=Path, help="a TOML file merged over relevo's defaults")
+    p.add_argument(
+        "--desk",
+        help="the desk: a folder with desk.toml, or package.module:function (default: RELEVO_DESK, a desk.toml "
+        "in the working directory, else the demo shop relevo.demo:desk)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create a small runnable desk folder to start your own from")
+    init.add_argument("directory", type=Path, help="a new (or empty) folder")
+    init.add_argument("--name", help="the brand customers see (default: the folder's name)")
 
     demo = sub.add_parser("demo", help="run the whole story on the embedded offline engine")
     demo.add_argument("--json", action="store_true", help="print the story as JSON")
@@ -39,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     tri.add_argument("--file", type=Path, help="a .txt file (one per line) or a .csv file (its text column)")
     tri.add_argument("--json", action="store_true", help="JSON lines (the default output)")
 
-    sub.add_parser("graph", help="print the support graph as mermaid")
+    sub.add_parser("graph", help="print the desk's support graph as mermaid")
 
     doc = sub.add_parser("doctor", help="check the installation and configuration; say what is wrong and how to fix it")
     doc.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -95,7 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="offline evaluation: scenario suites and labelled datasets")
     ev_sub = ev.add_subparsers(dest="eval", required=True)
     run = ev_sub.add_parser("run", help="run scenario suites on one or more configurations, side by side")
-    run.add_argument("suite", nargs="*", help="scenario files or folders, or 'builtin'/'load' (default: builtin)")
+    run.add_argument(
+        "suite",
+        nargs="*",
+        help="scenario files or folders, or 'builtin'/'load' (default: the desk's scenarios/, or builtin)",
+    )
     run.add_argument("--config", dest="eval_configs", type=Path, action="append", default=[], help="a relevo TOML")
     run.add_argument("--report", type=Path, help="write a self-contained HTML report here")
     run.add_argument("--json", action="store_true")
@@ -151,6 +164,9 @@ def _model_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {"models": models} if models else {}
 
 
+_DESK_COMMANDS = frozenset({"demo", "chat", "triage", "graph", "serve", "memory", "eval", "bench"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -158,7 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from relevo._doctor import doctor
 
             return doctor(args.config, as_json=args.json)
+        if args.command == "init":
+            from relevo.desks import init_desk
+
+            written = init_desk(args.directory, name=args.name)
+            print(f"created desk {args.directory} ({len(written)} files); try: relevo --desk {args.directory} chat")
+            return 0
         config = load_config(args.config, overrides=_model_overrides(args), environ=os.environ)
+        if args.command in _DESK_COMMANDS:
+            from relevo.desks import desk_definition, resolve_desk_reference
+
+            desk = desk_definition(resolve_desk_reference(args.desk, os.environ, Path.cwd()))
+            args.desk_definition = desk
+            config = desk.config(config)
         if args.command in ("demo", "chat", "serve"):
             # A missing API key fails here, before the desk loads, never on a customer's first message.
             from relevo.orchestrator._agents import check_model_credentials
@@ -180,28 +208,31 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
     if command == "demo":
         from relevo._cli_commands import demo
 
-        return demo(config, data_dir=args.data_dir, as_json=args.json)
+        return demo(config, args.desk_definition, data_dir=args.data_dir, as_json=args.json)
     if command == "chat":
         from relevo._cli_commands import chat, chat_script
 
         if args.script is not None:
             return chat_script(
                 config,
+                args.desk_definition,
                 script=args.script,
                 customer=args.customer,
                 data_dir=args.data_dir,
                 conversation=args.conversation,
                 as_json=args.json,
             )
-        return chat(config, customer=args.customer, data_dir=args.data_dir, conversation=args.conversation)
+        return chat(
+            config, args.desk_definition, customer=args.customer, data_dir=args.data_dir, conversation=args.conversation
+        )
     if command == "triage":
         from relevo._cli_commands import triage
 
-        return triage(config, texts=list(args.text), file=args.file)
+        return triage(config, args.desk_definition, texts=list(args.text), file=args.file)
     if command == "graph":
         from relevo._cli_commands import graph
 
-        return graph(config)
+        return graph(config, args.desk_definition)
     if command == "serve":
         from relevo.server._cli import serve_command
 
@@ -250,9 +281,17 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         print(json.dumps(bench_models(calls=args.calls, progress=sys.stderr), indent=None if args.json else 2))
         return 0
     if command == "bench":
+        from relevo._cli_commands import bench_script
         from relevo.bench import bench_turn
 
-        report: dict[str, Any] = bench_turn(config, conversations=args.conversations, progress=sys.stderr)
+        desk = args.desk_definition
+        report: dict[str, Any] = bench_turn(
+            config,
+            conversations=args.conversations,
+            progress=sys.stderr,
+            builder=desk.builder(config),
+            script=bench_script(desk),
+        )
         print(json.dumps(report, indent=None if args.json else 2))
         return 0
     if command == "eval":
@@ -260,6 +299,7 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
 
         if args.eval == "run":
             return eval_run(
+                desk=args.desk_definition,
                 suites=list(args.suite),
                 configs=list(args.eval_configs),
                 report=args.report,

@@ -47,3 +47,14 @@ def database_url() -> Iterator[str]:
 def module_database_url() -> Iterator[str]:
     """A fresh PostgreSQL database shared by one test module."""
     yield from _scratch_postgres()
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture(scope="session")
+def telecom_context() -> RunContext:
+    """The example telecom desk's context (``examples/telecom``), fitted once per session."""
+    from relevo.desks import load_desk
+
+    return load_desk(EXAMPLES / "telecom").context()

@@ -9,25 +9,23 @@ import relevo
 
 PACKAGE = Path(relevo.__file__).parent
 
-# Command-line and server entry points still default to the demo desk by name until the desk loader
-# (relevo.load_desk / --desk) replaces these call sites; every other module is held to the rule.
-ENTRY_POINTS_PENDING_THE_DESK_LOADER = {
-    "_cli_commands.py",
-    "bench/_llm_turn.py",
-    "bench/_turn.py",
-    "evals/_runner.py",
-    "server/_runtime.py",
-}
-
 
 def _imports_demo(path: Path) -> list[str]:
+    """``line N: imports NAME`` for every absolute import of ``relevo.demo`` (or a module under it), in any form:
+    ``import relevo.demo``, ``from relevo.demo import x``, ``from relevo import demo``, inside functions too."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found: list[str] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("relevo.demo"):
-            found.append(f"line {node.lineno}: from {node.module} import ...")
-        elif isinstance(node, ast.Import):
-            found += [f"line {node.lineno}: import {a.name}" for a in node.names if a.name.startswith("relevo.demo")]
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found += [
+            f"line {node.lineno}: imports {name}"
+            for name in names
+            if name == "relevo.demo" or name.startswith("relevo.demo.")
+        ]
     return found
 
 
@@ -35,11 +33,20 @@ def test_no_core_module_imports_the_demo() -> None:
     offenders = {
         str(path.relative_to(PACKAGE)): found
         for path in sorted(PACKAGE.rglob("*.py"))
-        if "demo" not in path.relative_to(PACKAGE).parts
-        and str(path.relative_to(PACKAGE)) not in ENTRY_POINTS_PENDING_THE_DESK_LOADER
-        and (found := _imports_demo(path))
+        if path.relative_to(PACKAGE).parts[0] != "demo" and (found := _imports_demo(path))
     }
     assert offenders == {}
+
+
+def test_the_scan_finds_every_form_of_import(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import relevo.demo\nfrom relevo.demo import desk\nfrom relevo import demo\nimport relevo.demo._tools as t\n"
+        "def f():\n    from relevo.demo._tools import lookup_order\n",
+        encoding="utf-8",
+    )
+    lines = sorted({hit.split(":")[0] for hit in _imports_demo(probe)})
+    assert lines == ["line 1", "line 2", "line 3", "line 4", "line 6"]
 
 
 def test_the_demo_imports_only_public_relevo_modules() -> None:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from relevo._config import RelevoConfig
 from relevo.contracts import ModelCall
-from relevo.demo import desk as demo_desk
+from relevo.desks import DEFAULT_DESK, load_desk
 from relevo.models import LiteLLMModel
 from relevo.testing import Behaviour, fake_openai_server, schema_instance
 
@@ -86,7 +86,7 @@ def bench_llm_turn(
         fake_openai_server(latency_s=latency_ms / 1000, responder=_Responder()) as server,
         tempfile.TemporaryDirectory(prefix="relevo-bench-llm-") as tmp,
     ):
-        builder = demo_desk(config)
+        builder = load_desk(DEFAULT_DESK, config)
         for agent in ("triage", "resolver", "summarizer"):
             builder.with_model(agent, LiteLLMModel("openai/bench", api_base=server.base_url, timeout=30))
         desk = builder.open(Path(tmp))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypedDict
 
@@ -19,9 +19,9 @@ from langgraph.graph import END, START, StateGraph
 
 from relevo._config import RelevoConfig
 from relevo.agents import OfflineResolver, OfflineSummarizer, OfflineTriage
-from relevo.demo import desk as demo_desk
+from relevo.desks import DEFAULT_DESK, load_desk
 from relevo.models.offline import E5Embedder
-from relevo.orchestrator import NodeName, open_sqlite_checkpointer
+from relevo.orchestrator import DeskBuilder, NodeName, open_sqlite_checkpointer
 from relevo.orchestrator._builder import embedding_cache_path
 
 __all__ = ["CONVERSATIONS", "bench_turn"]
@@ -104,15 +104,29 @@ class _Stopwatch:
         return timed
 
 
-def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextIO | None = None) -> dict[str, Any]:
-    """Run ``conversations`` scripted conversations through both graphs and report latency figures."""
+def bench_turn(
+    config: RelevoConfig,
+    *,
+    conversations: int = 40,
+    progress: TextIO | None = None,
+    builder: DeskBuilder | None = None,
+    script: Sequence[tuple[str | None, Sequence[str]]] | None = None,
+) -> dict[str, Any]:
+    """Run ``conversations`` scripted conversations through both graphs and report latency figures.
+
+    Args:
+        builder: the desk to measure (default: the demo shop).
+        script: ``(customer id or None, customer lines)`` conversations replayed in turn (default: the demo's
+            :data:`CONVERSATIONS`).
+    """
+    script = script or CONVERSATIONS
     # A tiny in-memory cache: each message is embedded once per turn (memory recall and triage share it),
     # never reused across turns, as it would be live.
     embedder = E5Embedder(embedding_cache_path(), memory_items=16)
     watch = _Stopwatch()
     with tempfile.TemporaryDirectory(prefix="relevo-bench-") as tmp:
         root = Path(tmp)
-        builder = demo_desk(config).with_embedder(embedder)
+        builder = (builder or load_desk(DEFAULT_DESK, config)).with_embedder(embedder)
         desk = builder.open(root / "relevo")
         agents = desk.context.agents
         triage = agents.triage
@@ -139,11 +153,11 @@ def bench_turn(config: RelevoConfig, *, conversations: int = 40, progress: TextI
         bare_ms: list[float] = []
         warmup = 2
         for n in range(conversations + warmup):
-            customer, script = CONVERSATIONS[n % len(CONVERSATIONS)]
+            customer, lines = script[n % len(script)]
             conv = desk.start(customer_id=customer)
             bare_thread = {"configurable": {"thread_id": f"bare-{n}"}}
-            for line in script:
-                text = f"{line} ({n})" if n >= len(CONVERSATIONS) else line
+            for line in lines:
+                text = f"{line} ({n})" if n >= len(script) else line
                 watch.seconds = 0.0
                 start = time.perf_counter()
                 desk.send(conv, text)

@@ -4,6 +4,7 @@
 offline skill (orders, deliveries, compensation) live here. Nothing else in relevo imports this package.
 """
 
+from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
 from relevo.demo._desk import DEMO_THRESHOLDS, demo_config, demo_directory, demo_profile, desk
 from relevo.demo._schema import (
@@ -77,6 +78,7 @@ __all__ = [
     "ShipmentEvent",
     "ShipmentTracking",
     "ShopCustomer",
+    "ShopPolicyAudit",
     "ShopSkill",
     "StoreBackend",
     "StoreData",

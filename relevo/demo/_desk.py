@@ -13,6 +13,7 @@ import yaml
 
 from relevo import DeskBuilder, RelevoConfig, load_config
 from relevo.contracts import CustomerProfile, DeskProfile, InMemoryDirectory
+from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
 from relevo.demo._schema import StoreData
 from relevo.demo._skill import ShopSkill
@@ -114,6 +115,7 @@ def desk(config: RelevoConfig | None = None) -> DeskBuilder:
         .with_articles(load_articles())
         .with_directory(demo_directory(data))
         .with_service(DemoStore(data))
+        .with_service(ShopPolicyAudit(DemoStore(data)))
         .with_tools(store_tools())
         .add_offline_skill(ShopSkill())
         .with_clock(fixed_clock(start))

@@ -1,5 +1,6 @@
 """Offline evaluation: scenario suites, labelled datasets, metrics, side-by-side reports and gates."""
 
+from relevo.evals._audit import ConversationAudit
 from relevo.evals._datasets import (
     EscalationDatasetReport,
     IntentDatasetReport,
@@ -38,6 +39,7 @@ __all__ = [
     "BUILTIN_SUITES",
     "LOWER_IS_BETTER",
     "ClassificationReport",
+    "ConversationAudit",
     "ConversationRecord",
     "EscalationDatasetReport",
     "EvalRun",

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from relevo.desks import DeskDefinition
 from relevo.evals._datasets import evaluate_escalation_dataset, evaluate_intent_dataset
 from relevo.evals._metrics import parse_gate
 from relevo.evals._report import html_report, metrics_table
@@ -17,6 +18,7 @@ __all__ = ["eval_escalation", "eval_intents", "eval_run"]
 
 def eval_run(
     *,
+    desk: DeskDefinition,
     suites: list[str],
     configs: list[Path],
     report: Path | None,
@@ -29,11 +31,12 @@ def eval_run(
     resume: bool,
 ) -> int:
     """Run scenario suites on each configuration; print the comparison; exit 1 when a gate fails."""
-    loaded = load_suites(suites)
+    loaded = load_suites(suites, default=str(desk.scenarios) if desk.scenarios is not None else "builtin")
     gates = dict(parse_gate(g) for g in fail_under)
     run = run_eval(
         loaded,
         configs,
+        desk=desk.reference,
         workers=workers,
         seed=seed,
         repeat=repeat,

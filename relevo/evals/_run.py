@@ -12,6 +12,7 @@ from typing import TextIO
 
 from relevo._config import load_config
 from relevo._errors import BadInputError
+from relevo.desks import DEFAULT_DESK, desk_definition
 from relevo.evals._metrics import check_gates, suite_metrics
 from relevo.evals._progress import Progress
 from relevo.evals._records import ConversationRecord
@@ -38,14 +39,20 @@ class EvalRun:
         return self.ran / self.seconds if self.seconds > 0 else 0.0
 
 
-def config_labels(paths: Sequence[Path]) -> list[tuple[str, str | None]]:
-    """``(label, path)`` per configuration: the file stem (made unique), or ``defaults`` when none is given."""
+def config_labels(paths: Sequence[Path], desk: str = DEFAULT_DESK) -> list[tuple[str, str | None]]:
+    """``(label, path)`` per configuration: the file stem (made unique), or ``defaults`` when none is given.
+
+    Each configuration is loaded on ``desk`` here, so that a bad key, a bad desk file or a setting naming an
+    intent the desk lacks fails before any worker starts.
+    """
+    definition = desk_definition(desk)
     if not paths:
+        definition.builder(definition.config())
         return [("defaults", None)]
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for path in paths:
-        load_config(path)  # fail early, with the key named, before any worker starts
+        definition.builder(definition.config(load_config(path)))
         label, n = path.stem, 2
         while label in seen:
             label, n = f"{path.stem}-{n}", n + 1
@@ -75,6 +82,7 @@ def run_eval(
     suites: Sequence[Suite],
     config_paths: Sequence[Path] = (),
     *,
+    desk: str = DEFAULT_DESK,
     workers: int = 1,
     seed: int = 0,
     repeat: int = 1,
@@ -88,6 +96,7 @@ def run_eval(
     Args:
         suites: scenario suites; their ``gates`` apply, then ``gates`` (the command line's) over them.
         config_paths: relevo TOML files, one configuration each (none: the defaults).
+        desk: the desk every conversation runs on: a desk folder or ``package.module:function``.
         workers: processes running conversations (1: in this process).
         seed: seeds the simulated customers; same seed, same conversations.
         repeat: run each scenario this many times (for load measurements).
@@ -97,9 +106,9 @@ def run_eval(
     """
     if repeat < 1 or workers < 1:
         raise BadInputError("--repeat and --workers must be at least 1")
-    labels = config_labels(config_paths)
+    labels = config_labels(config_paths, desk)
     jobs = [
-        EvalJob(label, path, suite.name, scenario, rep, seed)
+        EvalJob(label, path, suite.name, scenario, rep, seed, desk)
         for label, path in labels
         for suite in suites
         for rep in range(repeat)

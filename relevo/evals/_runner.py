@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
-import json
 import random
 import re
 import shutil
@@ -15,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from relevo._config import RelevoConfig, load_config
 from relevo._errors import BadInputError
@@ -39,13 +37,13 @@ from relevo.contracts import (
     HandoffPacket,
     Signals,
 )
-from relevo.demo import StoreBackend
-from relevo.demo import desk as demo_desk
+from relevo.desks import DEFAULT_DESK, desk_definition, load_desk
+from relevo.evals._audit import ConversationAudit
 from relevo.evals._records import ConversationRecord, ModelCallUsage, TurnRecord
 from relevo.evals._scenario import Scenario, ScriptedTurn
 from relevo.evals._simulator import CustomerSimulator
 from relevo.models import CallLedger
-from relevo.orchestrator import SupportAgents, SupportDesk, TurnResult
+from relevo.orchestrator import DeskBuilder, SupportAgents, SupportDesk, TurnResult
 
 __all__ = ["EvalJob", "NodeTimer", "run_job", "timed_desk"]
 
@@ -126,10 +124,11 @@ class _TimedPolicy(EscalationPolicy):
             return self._inner.evaluate(view, stage)
 
 
-def timed_desk(config: RelevoConfig, data_dir: Path) -> tuple[SupportDesk, NodeTimer]:
-    """A desk on the prebuilt graph whose agents report their time to the returned timer."""
+def timed_desk(builder: DeskBuilder | RelevoConfig, data_dir: Path) -> tuple[SupportDesk, NodeTimer]:
+    """``builder``'s desk (or the demo's on a config) whose agents report their time to the returned timer."""
     timer = NodeTimer()
-    builder = demo_desk(config)
+    if isinstance(builder, RelevoConfig):
+        builder = load_desk(DEFAULT_DESK, builder)
     context = builder.context()
     agents = context.agents
     timed = SupportAgents(
@@ -152,6 +151,8 @@ class EvalJob:
     scenario: Scenario
     repetition: int
     seed: int
+    desk: str = DEFAULT_DESK
+    """The desk reference (a folder or ``package.module:function``), loaded in each worker process."""
 
     @property
     def key(self) -> str:
@@ -163,12 +164,14 @@ _DESKS: dict[str, tuple[SupportDesk, NodeTimer]] = {}
 
 def _desk_for(job: EvalJob) -> tuple[SupportDesk, NodeTimer]:
     """This process's desk for the job's configuration (built once, removed at exit)."""
-    found = _DESKS.get(job.config_label)
+    key = f"{job.desk}\0{job.config_label}"
+    found = _DESKS.get(key)
     if found is None:
-        config = load_config(Path(job.config_path) if job.config_path else None)
+        definition = desk_definition(job.desk)
+        config = definition.config(load_config(Path(job.config_path) if job.config_path else None))
         root = Path(tempfile.mkdtemp(prefix="relevo-eval-"))
-        found = timed_desk(config, root)
-        _DESKS[job.config_label] = found
+        found = timed_desk(definition.builder(config), root)
+        _DESKS[key] = found
         atexit.register(shutil.rmtree, root, True)
     return found
 
@@ -378,7 +381,7 @@ def _conversation(
             violations.append(f"ungrounded_answer: step {t.step} states order/policy facts with no grounding")
         if t.actor == "ai" and t.reply and t.grounding and _CUT_PASSAGE.search(t.reply):
             violations.append(f"cut_passage: step {t.step} quotes a passage that ends on a colon")
-    violations += _beyond_policy(state, desk)
+    violations += _audit(state, desk)
 
     failures = list(failures)
     if expect.escalate != (first is not None):
@@ -452,31 +455,6 @@ _CUT_PASSAGE = re.compile(r":\s*(?:\n\([^\n]*\)\s*)?$")
 """A reply (or the passage before its citation line) that stops on a colon: a list it announced is missing."""
 
 
-def _beyond_policy(state: ConversationState, desk: SupportDesk) -> list[str]:
-    """Compensation offered or granted above the tier's cap or the conversation's goodwill budget."""
-    store = next((s for s in desk.context.services if isinstance(s, StoreBackend)), None)
-    if store is None:
-        return []
-    policy = store.policy
-    out: list[str] = []
-    rule = next((r for tier, r in policy.delay.items() if tier == state.customer.tier), None)
-    for call in state.tool_calls:
-        if call.tool != "offer_compensation" or call.status != "ok":
-            continue
-        try:
-            data: dict[str, Any] = json.loads(call.result)
-        except ValueError:
-            continue
-        amount = float(data.get("amount", 0.0))
-        cap = policy.max_goodwill_total
-        if rule is not None:
-            cap = min(cap, rule.max_amount)
-            order = store.order(str(call.arguments.get("order_id", "")))
-            if rule.kind == "percent_refund" and order is not None:
-                cap = min(cap, rule.percent_of_order * order.total)
-        if amount > round(cap, 2) + 0.005:
-            out.append(f"promise_beyond_policy: offered {amount:.2f} above the {state.customer.tier} cap {cap:.2f}")
-    granted = state.fact("compensation_granted_total")
-    if granted is not None and float(granted.value) > policy.max_goodwill_total + 0.005:
-        out.append(f"promise_beyond_policy: granted {granted.value} above {policy.max_goodwill_total:.2f}")
-    return out
+def _audit(state: ConversationState, desk: SupportDesk) -> list[str]:
+    """What the desk's own checks (``ConversationAudit`` services, e.g. the demo's compensation policy) flag."""
+    return [v for s in desk.context.services if isinstance(s, ConversationAudit) for v in s.violations(state)]

@@ -262,13 +262,14 @@ class AgentDirectory:
             self._write()
             return True
 
-    def create_demo_agents(self, password: str) -> list[AgentAccount]:
-        """Write :data:`DEMO_AGENTS` with ``password`` when the file does not exist yet; [] when it does."""
+    def create_demo_agents(self, password: str, accounts: Sequence[AgentAccount] = DEMO_AGENTS) -> list[AgentAccount]:
+        """Write ``accounts`` (default :data:`DEMO_AGENTS`) with ``password`` when the file does not exist yet;
+        [] when it does."""
         with self._guard:
             if self.exists():
                 return []
             hashed = hash_password(password)
-            self._accounts = {a.username: a.model_copy(update={"password_hash": hashed}) for a in DEMO_AGENTS}
+            self._accounts = {a.username: a.model_copy(update={"password_hash": hashed}) for a in accounts}
             self._write()
             return list(self._accounts.values())
 

@@ -3,6 +3,7 @@
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations at run time.
 
 import asyncio
+import html
 import importlib.util
 import uuid
 from collections.abc import AsyncGenerator
@@ -144,13 +145,13 @@ Customer = Annotated[CustomerClaims, Depends(_current_customer)]
 chat = APIRouter(prefix="/api/chat", tags=["web chat"], route_class=StrictJsonRoute, responses=error_responses(503))
 
 
-@chat.get("/customers", summary="Demo customers the chat page can play", response_model=list[DemoCustomer])
+@chat.get("/customers", summary="Test customers the chat page can play", response_model=list[DemoCustomer])
 def list_demo_customers(runtime: Runtime) -> list[DemoCustomer]:
-    """The desk's test customers (empty when ``RELEVO_DEMO_CUSTOMERS`` is off or the directory lists none)."""
-    if not runtime.settings.demo_customers:
+    """The desk's test customers (empty when ``RELEVO_DEMO_CUSTOMERS`` is off or the desk does not allow it)."""
+    if not runtime.customers_selectable:
         return []
     return [
-        DemoCustomer(id=c.id, name=c.name, tier=c.tier or "", language=c.language or "")
+        DemoCustomer(id=c.id, name=c.name or c.id, tier=c.tier or "", language=c.language or "")
         for c in runtime.desk.context.directory.customers()
     ]
 
@@ -167,13 +168,20 @@ def create_session(body: SessionRequest, runtime: Runtime) -> SessionResponse:
     customer_id = body.customer_id
     if customer_id is not None:
         directory = runtime.desk.context.directory
-        listed = {c.id for c in directory.customers()} if runtime.settings.demo_customers else set[str]()
-        if customer_id not in listed and (not listed or directory.customer(customer_id) is not None):
-            # Anyone may open a session: letting them name a real customer would hand them that customer's
-            # memory and orders. Only the desk's test customers (its directory's list) can be played.
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "choosing a customer is only for the desk's test customers")
-        if customer_id not in listed:
-            raise unprocessable(f"no customer {customer_id!r} in this desk", "body", "customer_id")
+        # Anyone may open a session: letting them name a real customer would hand them that customer's memory
+        # and records. Only a desk's listed test customers can be played, where the desk allows it.
+        forbidden = HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "choosing a customer is only for a desk's test customers (RELEVO_DEMO_CUSTOMERS, desk.toml "
+            "[customers] selectable)",
+        )
+        if not runtime.customers_selectable:
+            raise forbidden
+        found = directory.customer(customer_id)
+        if found is None:
+            raise unprocessable(f"no customer {customer_id!r} in the desk", "body", "customer_id")
+        if all(c.id != found.id for c in directory.customers()):
+            raise forbidden
     conversation_id, handle = runtime.service.open_web_session(customer_id)
     token = runtime.signer.customer(conversation_id, handle, _CUSTOMER_TOKEN_TTL)
     return SessionResponse(
@@ -488,16 +496,20 @@ def delete_agent(username: Username, current: Admin, runtime: Runtime) -> Respon
 pages = APIRouter(include_in_schema=False)
 
 
+def _branded_page(name: str, runtime: ServerRuntime) -> HTMLResponse:
+    """A static page with the desk's name in its title and heading (``{{brand}}``, HTML-escaped)."""
+    page = (_STATIC / name).read_text(encoding="utf-8").replace("{{brand}}", html.escape(runtime.brand))
+    return HTMLResponse(page, headers={"Content-Security-Policy": _PAGE_CSP})
+
+
 @pages.get("/")
-def chat_page() -> FileResponse:
-    return FileResponse(_STATIC / "chat.html", media_type="text/html", headers={"Content-Security-Policy": _PAGE_CSP})
+def chat_page(runtime: Runtime) -> HTMLResponse:
+    return _branded_page("chat.html", runtime)
 
 
 @pages.get("/console")
-def console_page() -> FileResponse:
-    return FileResponse(
-        _STATIC / "console.html", media_type="text/html", headers={"Content-Security-Policy": _PAGE_CSP}
-    )
+def console_page(runtime: Runtime) -> HTMLResponse:
+    return _branded_page("console.html", runtime)
 
 
 @pages.get("/docs")

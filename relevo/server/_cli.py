@@ -26,6 +26,7 @@ def serve_command(args: argparse.Namespace) -> int:
         "data_dir": args.data_dir,
         "workers": args.workers,
         "config": getattr(args, "config", None),
+        "desk": definition.reference if (definition := getattr(args, "desk_definition", None)) else None,
     }
     try:
         settings = ServeSettings(**{k: v for k, v in flags.items() if v is not None})

@@ -20,16 +20,16 @@ from relevo._config import RelevoConfig, load_config
 from relevo._data_dir_lock import DataDirLock
 from relevo._errors import ConfigurationError
 from relevo.channels import ChannelGateway
-from relevo.demo import desk as demo_desk
+from relevo.desks import DEFAULT_DESK, DeskDefinition, desk_definition
 from relevo.orchestrator import RunContext, SupportDesk
-from relevo.server._agents import AgentAccount, AgentDirectory
+from relevo.server._agents import DEMO_AGENTS, AgentAccount, AgentDirectory
 from relevo.server._ports import ServeStore
 from relevo.server._service import ServeService
 from relevo.server._settings import ServeSettings
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._tokens import TokenSigner, load_or_create_secret
 
-__all__ = ["ServerRuntime", "open_runtime", "open_serve_store", "serve_config"]
+__all__ = ["ServerRuntime", "desk_accounts", "open_runtime", "open_serve_store", "serve_config"]
 
 
 @dataclass
@@ -45,12 +45,25 @@ class ServerRuntime:
     signer: TokenSigner
     service: ServeService
     gateway: ChannelGateway
+    definition: DeskDefinition = field(default_factory=lambda: desk_definition(DEFAULT_DESK))
+    """The desk being served (its brand, accounts and whether its customers may be played)."""
     created_agents: list[AgentAccount] = field(default_factory=list[AgentAccount])
     """Demo accounts created at this start (a fresh data directory)."""
     generated_password: str | None = None
     """Their password when it was generated (to print once); None when it came from ``RELEVO_DEMO_PASSWORD``."""
     lock: DataDirLock | None = None
     """This process's hold on the embedded data directory (None in scale-out mode)."""
+
+    @property
+    def brand(self) -> str:
+        """The desk's name, shown on every page."""
+        return self.desk.context.profile.name
+
+    @property
+    def customers_selectable(self) -> bool:
+        """Whether the web chat may start a session as one of the desk's customers: ``RELEVO_DEMO_CUSTOMERS``
+        on, and the desk not saying otherwise (desk.toml ``[customers] selectable``)."""
+        return self.settings.demo_customers and self.definition.customers_selectable is not False
 
     def close(self) -> None:
         """Stop the workers, land the queued memory writes and release every store, then the data directory."""
@@ -75,6 +88,19 @@ def serve_config(settings: ServeSettings, environ: Mapping[str, str] | None = No
     if settings.chroma_url:
         overrides.setdefault("memory", {})["server_url"] = settings.chroma_url
     return load_config(settings.config, overrides=overrides, environ=os.environ if environ is None else environ)
+
+
+def desk_accounts(definition: DeskDefinition) -> list[AgentAccount]:
+    """The console accounts a desk declares (``[[agents]]``); the demo shop's team for the demo; otherwise one
+    agent for every queue and an admin."""
+    if definition.agents:
+        return [AgentAccount.model_validate(spec.model_dump()) for spec in definition.agents]
+    if definition.reference == DEFAULT_DESK:
+        return list(DEMO_AGENTS)
+    return [
+        AgentAccount(username="agent", name="Agent", skills=["*"], languages=["*"]),
+        AgentAccount(username="admin", name="Team lead", role="admin", skills=["*"], languages=["*"], available=False),
+    ]
 
 
 def open_serve_store(config: RelevoConfig, data_dir: Path) -> ServeStore:
@@ -110,12 +136,13 @@ def open_runtime(
         ConfigurationError, StorageError: the configuration, a store or the agents file is unusable.
     """
     settings = settings or ServeSettings()
-    config = config or serve_config(settings)
+    definition = desk_definition(settings.desk or DEFAULT_DESK)
+    config = definition.config(config or serve_config(settings))
     data_dir = settings.data_dir or config.storage.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = DataDirLock.for_config(config, data_dir, purpose="relevo serve")
     try:
-        return _open_runtime(settings, config, data_dir, lock, context, gateway)
+        return _open_runtime(settings, definition, config, data_dir, lock, context, gateway)
     except BaseException:
         if lock is not None:
             lock.release()
@@ -124,20 +151,21 @@ def open_runtime(
 
 def _open_runtime(
     settings: ServeSettings,
+    definition: DeskDefinition,
     config: RelevoConfig,
     data_dir: Path,
     lock: DataDirLock | None,
     context: RunContext | None,
     gateway: ChannelGateway | None,
 ) -> ServerRuntime:
-    agents = AgentDirectory(settings.agents_file or data_dir / "agents.json")
+    agents = AgentDirectory(settings.agents_file or definition.agents_file or data_dir / "agents.json")
     created: list[AgentAccount] = []
     generated: str | None = None
     if not agents.exists():
         password = settings.demo_password.get_secret_value() if settings.demo_password is not None else None
         if password is None:
             generated = password = secrets.token_urlsafe(12)
-        created = agents.create_demo_agents(password)
+        created = agents.create_demo_agents(password, desk_accounts(definition))
     secret = (
         settings.secret_key.get_secret_value().encode("utf-8")
         if settings.secret_key is not None
@@ -147,7 +175,7 @@ def _open_runtime(
         raise ConfigurationError("RELEVO_SECRET_KEY needs at least 16 characters")
     signer = TokenSigner(secret)
     channels = gateway if gateway is not None else ChannelGateway.from_env()
-    builder = demo_desk(config)
+    builder = definition.builder(config)
     desk = builder.open_with_context(data_dir, context) if context is not None else builder.open(data_dir)
     try:
         store = open_serve_store(config, data_dir)
@@ -174,6 +202,7 @@ def _open_runtime(
         signer=signer,
         service=service,
         gateway=channels,
+        definition=definition,
         created_agents=created,
         generated_password=generated,
         lock=lock,

@@ -26,6 +26,8 @@ class ServeSettings(BaseSettings):
     ``storage.data_dir`` of the config)."""
     config: Path | None = None
     """A relevo TOML file merged over the packaged defaults."""
+    desk: str | None = None
+    """The desk to serve: a folder with ``desk.toml`` or ``package.module:function`` (default: the demo shop)."""
     workers: int = Field(default=2, ge=1, le=64)
     """Threads running customer turns in this process."""
     database_url: SecretStr | None = None
@@ -47,8 +49,9 @@ class ServeSettings(BaseSettings):
     token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     """How long an agent's sign-in lasts (customer tokens last as long as their web chat session: 30 days)."""
     demo_customers: bool = True
-    """The web chat page may start a session as one of the demo store's customers (a demo convenience; turn it
-    off anywhere real: sessions are then guests, identified later by the conversation itself)."""
+    """The web chat page may start a session as one of the desk's test customers, where the desk allows it
+    (desk.toml ``[customers] selectable``; a demo convenience: turn it off anywhere real, sessions are then
+    guests, identified later by the conversation itself)."""
     access_log: bool = False
     """uvicorn's per-request access log (paths carry conversation ids, never tokens or message text)."""
     max_body_bytes: int = Field(default=256 * 1024, ge=4096, le=64 * 1024 * 1024)

@@ -32,6 +32,7 @@ def test_public_names() -> None:
             "ShipmentTracking",
             "ShopCustomer",
             "ShopSkill",
+            "ShopPolicyAudit",
             "StoreBackend",
             "StoreData",
             "Ticket",

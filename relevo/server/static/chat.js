@@ -20,7 +20,7 @@ async function loadCustomers() {
       $("customer").append(el("option", { value: c.id, text: `${c.name} · ${c.tier} · ${c.language}` }));
     }
   } catch (error) {
-    $("start-error").textContent = "Could not load the demo customers: " + error.message;
+    $("start-error").textContent = "Could not load the test customers: " + error.message;
   }
 }
 

@@ -1,0 +1,124 @@
+"""The shape of ``desk.toml``: who the desk is, its people, its customers and its settings."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = ["AgentSpec", "CustomerSource", "DeskFile", "DeskSection", "PythonSection", "QueueSpec"]
+
+Language = Literal["en", "es", "pt", "vi"]
+"""Languages the offline engine understands."""
+
+_REFERENCE = re.compile(r"\A[\w./-]+(\.py)?:[A-Za-z_]\w*\Z")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DeskSection(_Section):
+    """``[desk]``: the brand and what the desk is for."""
+
+    name: str = Field(min_length=1, max_length=80)
+    """The brand customers see: "Acme Mobile"."""
+    scope: str = Field(min_length=1, max_length=200)
+    """One phrase of what the desk helps with: "your mobile plan, bills and roaming"."""
+    languages: list[Language] = Field(default_factory=lambda: ["en", "es", "pt", "vi"], min_length=1)
+    default_language: Language = "en"
+    tiers: list[str] = Field(default_factory=list[str])
+    """Customer tiers, lowest first (free-form names the desk ranks)."""
+    texts: dict[str, dict[Language, str]] = Field(default_factory=dict[str, dict[Language, str]])
+    """Reply-text overrides: key -> language -> template (see the README's reply keys)."""
+
+    @model_validator(mode="after")
+    def _default_in_languages(self) -> DeskSection:
+        if self.default_language not in self.languages:
+            raise ValueError(f"default_language {self.default_language!r} is not in languages {self.languages}")
+        if len(set(self.tiers)) != len(self.tiers):
+            raise ValueError("tiers repeat a name")
+        return self
+
+
+class QueueSpec(_Section):
+    """``[[queues]]``: a queue handoffs can go to, and the skills that serve it."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    skills: list[str] = Field(default_factory=list[str])
+    description: str = ""
+
+
+class AgentSpec(_Section):
+    """``[[agents]]``: a console account ``relevo serve`` creates when its agents file does not exist yet
+    (passwords come from ``RELEVO_DEMO_PASSWORD`` or are printed once)."""
+
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$")
+    name: str
+    role: Literal["agent", "admin"] = "agent"
+    skills: list[str] = Field(default_factory=lambda: ["*"])
+    languages: list[str] = Field(default_factory=lambda: ["*"])
+    available: bool = True
+
+
+class CustomerSource(_Section):
+    """``[customers]``: where customer profiles come from."""
+
+    file: str | None = None
+    """A YAML file in the desk folder (tests and demos): a ``customers`` list of profiles."""
+    directory: str | None = None
+    """``package.module:factory`` (or ``tools.py:factory``) returning a ``CustomerDirectory`` (real systems)."""
+    selectable: bool = True
+    """``relevo serve``'s web chat may start a session as one of these customers (test data only)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CustomerSource:
+        if self.file and self.directory:
+            raise ValueError("give either file or directory, not both")
+        if self.directory and not _REFERENCE.match(self.directory):
+            raise ValueError(f"directory must look like package.module:factory, got {self.directory!r}")
+        return self
+
+
+class PythonSection(_Section):
+    """``[python]``: the desk's own code."""
+
+    tools: str | None = None
+    """A Python file in the desk folder whose ``TOOLS`` list holds typed functions or langchain tools (default:
+    ``tools.py`` when it exists)."""
+    extend: str | None = None
+    """``package.module:function`` (or ``tools.py:function``) taking the loaded ``DeskBuilder`` and returning it
+    (specialists, custom triggers, your own agents)."""
+
+    @field_validator("extend")
+    @classmethod
+    def _reference(cls, value: str | None) -> str | None:
+        if value is not None and not _REFERENCE.match(value):
+            raise ValueError(f"must look like package.module:function, got {value!r}")
+        return value
+
+
+class DeskFile(_Section):
+    """Everything in ``desk.toml``."""
+
+    desk: DeskSection
+    intents: str = "intents.yaml"
+    kb: str = "kb"
+    scenarios: str = "scenarios"
+    queues: list[QueueSpec] = Field(default_factory=list[QueueSpec])
+    agents: list[AgentSpec] = Field(default_factory=list[AgentSpec])
+    agents_file: str | None = None
+    """A JSON agents file (``relevo serve``'s format) instead of ``[[agents]]``."""
+    customers: CustomerSource = CustomerSource()
+    python: PythonSection = PythonSection()
+    config: dict[str, Any] = Field(default_factory=dict[str, Any])
+    """Any relevo setting (``[config.escalation.vip]``...), under the deployment's own ``--config`` file."""
+
+    @model_validator(mode="after")
+    def _unique(self) -> DeskFile:
+        for kind, names in (("queue", [q.name for q in self.queues]), ("agent", [a.username for a in self.agents])):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"{kind} names repeat: {', '.join(repeated)}")
+        return self
