@@ -55,8 +55,8 @@ doctor: $(RUNTIME_STAMP)
 	$(BIN)/relevo doctor
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check relevo tests
-	$(BIN)/ruff format --check relevo tests
+	$(BIN)/ruff check relevo tests examples
+	$(BIN)/ruff format --check relevo tests examples
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/pyright relevo
