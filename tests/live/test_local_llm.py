@@ -117,9 +117,12 @@ def test_the_support_graph_runs_every_agent_on_the_llm(llm_desk: SupportDesk, ll
     assert second.packet is not None
     assert "explicit_request" in {r.code for r in second.packet.reasons}
     assert second.packet.customer.id == "C-1001"
-    assert any(c.agent == "summarizer" for c in second.model_calls)
-    total = sum(c.cost_usd for c in llm_desk.state(conv).model_calls)
-    assert second.packet.model_cost_usd == pytest.approx(total)
+    # The model's summary is written after the handoff message and lands with the next event (the takeover).
+    taken = llm_desk.takeover(conv, "ana")
+    assert any(c.agent == "summarizer" for c in taken.model_calls)
+    state = llm_desk.state(conv)
+    assert state.packet is not None and state.packet.summary
+    assert sum(c.cost_usd for c in state.model_calls) == 0.0, "a local model costs nothing"
 
 
 def test_no_compensation_beyond_policy_whatever_the_model_says(llm_desk: SupportDesk) -> None:
