@@ -1,7 +1,10 @@
 """The memory registry: consent, linked channel identities, the customer → conversation index, the PII vault.
 
-One small SQLite file in the data directory. ``secure_delete`` is on, so erased rows are overwritten, and
-:meth:`CustomerRegistry.compact` vacuums the file and truncates its write-ahead log.
+One small SQLite file in the data directory. The vault stores no raw value: each is sealed (AES-256-GCM) under
+its conversation's key in ``vault_keys``, and looked up by a keyed digest; dropping the scope deletes the key
+with the entries (a plaintext vault of an older relevo is sealed when the file is opened). ``secure_delete`` is
+on, so erased rows are overwritten, and :meth:`CustomerRegistry.compact` vacuums the file and truncates its
+write-ahead log.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Protocol, cast
 
 from relevo._errors import StorageError
 from relevo.memory._redact import PiiKind
+from relevo.memory._vault_seal import lookup_digest, new_vault_key, open_value, seal_value
 
 __all__ = ["CustomerRegistry", "Registry"]
 
@@ -26,13 +30,18 @@ CREATE TABLE IF NOT EXISTS identities (
 CREATE TABLE IF NOT EXISTS conversations (
     conversation_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, started_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS conversations_by_customer ON conversations (customer_id);
-CREATE TABLE IF NOT EXISTS vault (
-    conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, token));
 CREATE TABLE IF NOT EXISTS secrets (customer_id TEXT PRIMARY KEY, secret BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outcomes (
     intent TEXT NOT NULL, outcome TEXT NOT NULL, resolved_by TEXT NOT NULL, count INTEGER NOT NULL,
     PRIMARY KEY (intent, outcome, resolved_by));
+"""
+# The vault holds no raw value: each is sealed under its scope's key (see relevo.memory._vault_seal), and found
+# again by its keyed digest. The key goes with the scope's entries.
+_VAULT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vault (
+    conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, digest BLOB NOT NULL,
+    sealed BLOB NOT NULL, PRIMARY KEY (conversation_id, token));
+CREATE TABLE IF NOT EXISTS vault_keys (scope TEXT PRIMARY KEY, key BLOB NOT NULL);
 """
 _TOKEN = re.compile(r"\[([A-Z_]+)_(\d+)\]")
 
@@ -79,6 +88,7 @@ class CustomerRegistry:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
+            _open_vault(self._db)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the memory registry {path}: {exc}") from exc
         self.path = path
@@ -136,8 +146,8 @@ class CustomerRegistry:
     def token_for(self, conversation_id: str, kind: PiiKind, value: str) -> str:
         """The vault token for ``value`` in this conversation (the same value keeps its token).
 
-        Card numbers are never stored: their token keeps only the last four digits, so no full card number
-        can reach any file.
+        The value is stored sealed under the conversation's vault key, never as written; card numbers are never
+        stored at all: their token keeps only the last four digits.
         """
         stored = f"card ending {''.join(c for c in value if c.isdigit())[-4:]}" if kind == "CARD" else value
         with self._lock:
@@ -151,11 +161,24 @@ class CustomerRegistry:
             self._db.execute("COMMIT")
         return token
 
+    def _vault_key(self, scope: str, *, create: bool) -> bytes | None:
+        row = self._db.execute("SELECT key FROM vault_keys WHERE scope = ?", (scope,)).fetchone()
+        if row is not None:
+            return bytes(row[0])
+        if not create:
+            return None
+        key = new_vault_key()
+        self._db.execute("INSERT INTO vault_keys (scope, key) VALUES (?, ?)", (scope, key))
+        return key
+
     def _mint(self, conversation_id: str, kind: PiiKind, stored: str) -> str:
+        key = self._vault_key(conversation_id, create=True)
+        assert key is not None
+        digest = lookup_digest(key, kind, stored)
         if kind != "CARD":
             row = self._db.execute(
-                "SELECT token FROM vault WHERE conversation_id = ? AND kind = ? AND value = ?",
-                (conversation_id, kind, stored),
+                "SELECT token FROM vault WHERE conversation_id = ? AND kind = ? AND digest = ?",
+                (conversation_id, kind, digest),
             ).fetchone()
             if row is not None:
                 return str(row[0])
@@ -164,8 +187,8 @@ class CustomerRegistry:
         ).fetchone()
         token = f"[{kind}_{int(count) + 1}]"
         self._db.execute(
-            "INSERT INTO vault (conversation_id, token, kind, value) VALUES (?, ?, ?, ?)",
-            (conversation_id, token, kind, stored),
+            "INSERT INTO vault (conversation_id, token, kind, digest, sealed) VALUES (?, ?, ?, ?, ?)",
+            (conversation_id, token, kind, digest, seal_value(key, conversation_id, token, kind, stored)),
         )
         return token
 
@@ -173,23 +196,35 @@ class CustomerRegistry:
         """``text`` with this conversation's vault tokens replaced by their values (for tools, never models)."""
         if "[" not in text:
             return text
-        values = dict(
-            self._db.execute("SELECT token, value FROM vault WHERE conversation_id = ?", (conversation_id,)).fetchall()
-        )
-        return _TOKEN.sub(lambda m: str(values.get(m.group(0), m.group(0))), text)
+        values = {token: value for token, (_, value) in self.vault(conversation_id).items()}
+        return _TOKEN.sub(lambda m: values.get(m.group(0), m.group(0)), text)
 
     def vault(self, conversation_id: str) -> dict[str, tuple[PiiKind, str]]:
-        """The conversation's vault: token -> (kind, stored value)."""
-        rows = self._db.execute(
-            "SELECT token, kind, value FROM vault WHERE conversation_id = ?", (conversation_id,)
-        ).fetchall()
-        return {str(t): (cast(PiiKind, str(k)), str(v)) for t, k, v in rows}
+        """The conversation's vault: token -> (kind, stored value), unsealed.
+
+        Raises:
+            StorageError: an entry fails its integrity check.
+        """
+        with self._lock:
+            key = self._vault_key(conversation_id, create=False)
+            rows = self._db.execute(
+                "SELECT token, kind, sealed FROM vault WHERE conversation_id = ?", (conversation_id,)
+            ).fetchall()
+        if key is None:
+            return {}
+        return {
+            str(t): (cast(PiiKind, str(k)), open_value(key, conversation_id, str(t), str(k), bytes(v)))
+            for t, k, v in rows
+        }
 
     def drop_vault(self, scope: str, *, prefix: bool = False) -> int:
-        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so); returns how many."""
+        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so) and their keys;
+        returns how many entries."""
         with self._lock:
             if not prefix:
+                self._db.execute("DELETE FROM vault_keys WHERE scope = ?", (scope,))
                 return self._db.execute("DELETE FROM vault WHERE conversation_id = ?", (scope,)).rowcount
+            self._db.execute("DELETE FROM vault_keys WHERE substr(scope, 1, ?) = ?", (len(scope), scope))
             return self._db.execute(
                 "DELETE FROM vault WHERE substr(conversation_id, 1, ?) = ?", (len(scope), scope)
             ).rowcount
@@ -239,6 +274,7 @@ class CustomerRegistry:
             vault = 0
             for conversation_id in conversations:
                 vault += self._db.execute("DELETE FROM vault WHERE conversation_id = ?", (conversation_id,)).rowcount
+                self._db.execute("DELETE FROM vault_keys WHERE scope = ?", (conversation_id,))
             counts["vault_entries"] = vault
             counts["identities"] = self._db.execute(
                 "DELETE FROM identities WHERE customer_id = ?", (customer_id,)
@@ -254,6 +290,39 @@ class CustomerRegistry:
         """Vacuum the file so erased rows leave the disk; returns what was compacted."""
         vacuum(self._db)
         return self.path.name
+
+
+def _open_vault(db: sqlite3.Connection) -> None:
+    """Create the sealed vault, or seal a plaintext vault left by an older relevo (then vacuum it away)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {str(r[1]) for r in db.execute("PRAGMA table_info(vault)").fetchall()}
+        plaintext = "value" in columns
+        if plaintext:
+            db.execute("ALTER TABLE vault RENAME TO vault_plaintext")
+        for statement in filter(str.strip, _VAULT_SCHEMA.split(";")):
+            db.execute(statement)
+        if plaintext:
+            keys: dict[str, bytes] = {}
+            for scope, token, kind, value in db.execute(
+                "SELECT conversation_id, token, kind, value FROM vault_plaintext"
+            ).fetchall():
+                scope, token, kind, value = str(scope), str(token), str(kind), str(value)
+                if scope not in keys:
+                    keys[scope] = new_vault_key()
+                    db.execute("INSERT INTO vault_keys (scope, key) VALUES (?, ?)", (scope, keys[scope]))
+                key = keys[scope]
+                db.execute(
+                    "INSERT INTO vault (conversation_id, token, kind, digest, sealed) VALUES (?, ?, ?, ?, ?)",
+                    (scope, token, kind, lookup_digest(key, kind, value), seal_value(key, scope, token, kind, value)),
+                )
+            db.execute("DROP TABLE vault_plaintext")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    if plaintext:
+        vacuum(db)  # the plaintext pages leave the file and its write-ahead log
 
 
 def vacuum(db: sqlite3.Connection) -> None:

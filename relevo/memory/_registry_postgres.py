@@ -25,8 +25,9 @@ from psycopg import sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from relevo._errors import StorageError
-from relevo._postgres import create_schema
+from relevo._postgres import create_schema, first_line
 from relevo.memory._redact import PiiKind
+from relevo.memory._vault_seal import lookup_digest, new_vault_key, open_value, seal_value
 
 __all__ = ["PostgresCustomerRegistry"]
 
@@ -40,21 +41,63 @@ CREATE INDEX IF NOT EXISTS relevo_memory_identities_by_customer ON relevo_memory
 CREATE TABLE IF NOT EXISTS relevo_memory_conversations (
     conversation_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, started_at TIMESTAMPTZ NOT NULL);
 CREATE INDEX IF NOT EXISTS relevo_memory_conversations_by_customer ON relevo_memory_conversations (customer_id);
-CREATE TABLE IF NOT EXISTS relevo_memory_vault (
-    conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, token));
 CREATE TABLE IF NOT EXISTS relevo_memory_secrets (customer_id TEXT PRIMARY KEY, secret BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS relevo_memory_outcomes (
     intent TEXT NOT NULL, outcome TEXT NOT NULL, resolved_by TEXT NOT NULL, count BIGINT NOT NULL,
     PRIMARY KEY (intent, outcome, resolved_by));
 """
-_TABLES = ("consent", "identities", "conversations", "vault", "secrets", "outcomes")
+# Sealed values and their digests only (see relevo.memory._vault_seal); a scope's key goes with its entries.
+_VAULT_SCHEMA = """
+CREATE TABLE IF NOT EXISTS relevo_memory_vault (
+    conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, digest BYTEA NOT NULL,
+    sealed BYTEA NOT NULL, PRIMARY KEY (conversation_id, token));
+CREATE TABLE IF NOT EXISTS relevo_memory_vault_keys (scope TEXT PRIMARY KEY, key BYTEA NOT NULL);
+"""
+_TABLES = ("consent", "identities", "conversations", "vault", "vault_keys", "secrets", "outcomes")
 _TOKEN = re.compile(r"\[([A-Z_]+)_(\d+)\]")
 
 
 def _vault_lock(conversation_id: str) -> int:
     digest = hashlib.blake2b(f"relevo-vault:{conversation_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+def _open_vault(url: str, *, timeout_s: float, where: str) -> None:
+    """Create the sealed vault, or seal a plaintext vault left by an older relevo (its table is then dropped)."""
+    try:
+        with (
+            psycopg.connect(url, autocommit=True, connect_timeout=max(1, round(timeout_s))) as conn,
+            conn.transaction(),
+        ):
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            plaintext = conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'relevo_memory_vault' AND column_name = 'value'"
+            ).fetchone()
+            if plaintext is not None:
+                conn.execute("ALTER TABLE relevo_memory_vault RENAME TO relevo_memory_vault_plaintext")
+                conn.execute("ALTER INDEX IF EXISTS relevo_memory_vault_pkey RENAME TO relevo_memory_vault_old_pkey")
+            conn.execute(_VAULT_SCHEMA.encode())
+            if plaintext is None:
+                return
+            keys: dict[str, bytes] = {}
+            rows = conn.execute("SELECT conversation_id, token, kind, value FROM relevo_memory_vault_plaintext")
+            for scope, token, kind, value in rows.fetchall():
+                scope, token, kind, value = str(scope), str(token), str(kind), str(value)
+                if scope not in keys:
+                    keys[scope] = new_vault_key()
+                    conn.execute(
+                        "INSERT INTO relevo_memory_vault_keys (scope, key) VALUES (%s, %s)", (scope, keys[scope])
+                    )
+                key = keys[scope]
+                conn.execute(
+                    "INSERT INTO relevo_memory_vault (conversation_id, token, kind, digest, sealed) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    (scope, token, kind, lookup_digest(key, kind, value), seal_value(key, scope, token, kind, value)),
+                )
+            conn.execute("DROP TABLE relevo_memory_vault_plaintext")
+    except psycopg.Error as exc:
+        raise StorageError(f"cannot open the memory registry's vault in {where}: {first_line(exc)}") from exc
 
 
 class PostgresCustomerRegistry:
@@ -78,6 +121,7 @@ class PostgresCustomerRegistry:
             what="memory registry",
             where=describe_database_url(url),
         )
+        _open_vault(url, timeout_s=timeout_s, where=describe_database_url(url))
         self._pool = ConnectionPool[psycopg.Connection](
             url, min_size=1, max_size=max_connections, kwargs={"autocommit": True}, open=False, timeout=timeout_s
         )
@@ -164,16 +208,27 @@ class PostgresCustomerRegistry:
     def token_for(self, conversation_id: str, kind: PiiKind, value: str) -> str:
         """The vault token for ``value`` in this conversation (the same value keeps its token, in every process).
 
-        Card numbers are never stored: their token keeps only the last four digits.
+        The value is stored sealed under the conversation's vault key, never as written; card numbers are never
+        stored at all: their token keeps only the last four digits.
         """
         stored = f"card ending {''.join(c for c in value if c.isdigit())[-4:]}" if kind == "CARD" else value
         with self._conn() as conn, conn.transaction():
             # Numbering is per conversation: serialise it across processes.
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_vault_lock(conversation_id),))
+            conn.execute(
+                "INSERT INTO relevo_memory_vault_keys (scope, key) VALUES (%s, %s) ON CONFLICT (scope) DO NOTHING",
+                (conversation_id, new_vault_key()),
+            )
+            found = conn.execute(
+                "SELECT key FROM relevo_memory_vault_keys WHERE scope = %s", (conversation_id,)
+            ).fetchone()
+            assert found is not None
+            key = bytes(found[0])
+            digest = lookup_digest(key, kind, stored)
             if kind != "CARD":
                 row = conn.execute(
-                    "SELECT token FROM relevo_memory_vault WHERE conversation_id = %s AND kind = %s AND value = %s",
-                    (conversation_id, kind, stored),
+                    "SELECT token FROM relevo_memory_vault WHERE conversation_id = %s AND kind = %s AND digest = %s",
+                    (conversation_id, kind, digest),
                 ).fetchone()
                 if row is not None:
                     return str(row[0])
@@ -183,8 +238,9 @@ class PostgresCustomerRegistry:
             ).fetchone()
             token = f"[{kind}_{int(counted[0] if counted else 0) + 1}]"
             conn.execute(
-                "INSERT INTO relevo_memory_vault (conversation_id, token, kind, value) VALUES (%s, %s, %s, %s)",
-                (conversation_id, token, kind, stored),
+                "INSERT INTO relevo_memory_vault (conversation_id, token, kind, digest, sealed) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (conversation_id, token, kind, digest, seal_value(key, conversation_id, token, kind, stored)),
             )
         return token
 
@@ -192,26 +248,34 @@ class PostgresCustomerRegistry:
         """``text`` with this conversation's vault tokens replaced by their values (for tools, never models)."""
         if "[" not in text:
             return text
-        with self._conn() as conn:
-            rows = conn.execute(
-                "SELECT token, value FROM relevo_memory_vault WHERE conversation_id = %s", (conversation_id,)
-            ).fetchall()
-        values = {str(t): str(v) for t, v in rows}
+        values = {token: value for token, (_, value) in self.vault(conversation_id).items()}
         return _TOKEN.sub(lambda m: values.get(m.group(0), m.group(0)), text)
 
     def vault(self, conversation_id: str) -> dict[str, tuple[PiiKind, str]]:
-        """The conversation's vault: token -> (kind, stored value)."""
+        """The conversation's vault: token -> (kind, stored value), unsealed.
+
+        Raises:
+            StorageError: an entry fails its integrity check.
+        """
         with self._conn() as conn:
             rows = conn.execute(
-                "SELECT token, kind, value FROM relevo_memory_vault WHERE conversation_id = %s", (conversation_id,)
+                "SELECT v.token, v.kind, v.sealed, k.key FROM relevo_memory_vault v "
+                "JOIN relevo_memory_vault_keys k ON k.scope = v.conversation_id WHERE v.conversation_id = %s",
+                (conversation_id,),
             ).fetchall()
-        return {str(t): (cast(PiiKind, str(k)), str(v)) for t, k, v in rows}
+        return {
+            str(t): (cast(PiiKind, str(k)), open_value(bytes(key), conversation_id, str(t), str(k), bytes(v)))
+            for t, k, v, key in rows
+        }
 
     def drop_vault(self, scope: str, *, prefix: bool = False) -> int:
-        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so); returns how many."""
-        with self._conn() as conn:
+        """Delete the vault entries of ``scope`` (with ``prefix``: of every scope starting so) and their keys;
+        returns how many entries."""
+        with self._conn() as conn, conn.transaction():
             if not prefix:
+                conn.execute("DELETE FROM relevo_memory_vault_keys WHERE scope = %s", (scope,))
                 return conn.execute("DELETE FROM relevo_memory_vault WHERE conversation_id = %s", (scope,)).rowcount
+            conn.execute("DELETE FROM relevo_memory_vault_keys WHERE left(scope, %s) = %s", (len(scope), scope))
             return conn.execute(
                 "DELETE FROM relevo_memory_vault WHERE left(conversation_id, %s) = %s", (len(scope), scope)
             ).rowcount
@@ -263,6 +327,11 @@ class PostgresCustomerRegistry:
                 "(SELECT conversation_id FROM relevo_memory_conversations WHERE customer_id = %s)",
                 (customer_id,),
             ).rowcount
+            conn.execute(
+                "DELETE FROM relevo_memory_vault_keys WHERE scope IN "
+                "(SELECT conversation_id FROM relevo_memory_conversations WHERE customer_id = %s)",
+                (customer_id,),
+            )
             identities = conn.execute(
                 "DELETE FROM relevo_memory_identities WHERE customer_id = %s", (customer_id,)
             ).rowcount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from relevo._errors import StorageError
 from relevo.memory import CustomerRegistry
+from relevo.memory._redact import PiiKind
 from relevo.memory._registry import Registry
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -191,3 +195,135 @@ def test_vault_scopes_are_read_and_dropped_exactly_or_by_prefix(registry: Regist
     assert registry.vault("inbox:web:h1:m10") == {"[PHONE_1]": ("PHONE", "+351900000002")}
     assert registry.drop_vault("inbox:web:h1:", prefix=True) == 1
     assert registry.vault("inbox:web:h2:m1") == {"[EMAIL_1]": ("EMAIL", "bob@example.com")}, "other address kept"
+
+
+RAW_VALUES: dict[PiiKind, str] = {
+    "EMAIL": "maria.quartz7781@example.org",
+    "PHONE": "+44 7911 123456",
+    "IBAN": "PT50 0002 0123 1234 5678 9015 4",
+    "ID_ES": "12345678Z",
+}
+
+
+def _stored(registry: Registry, request: pytest.FixtureRequest) -> bytes:
+    """Every byte the registry keeps: its SQLite files (WAL included), or each PostgreSQL table's rows as text."""
+    if isinstance(registry, CustomerRegistry):
+        files = sorted(registry.path.parent.glob(f"{registry.path.name}*"))
+        assert any(f.name.endswith("-wal") for f in files), "the scan must cover the write-ahead log"
+        return b"".join(f.read_bytes() for f in files)
+    import psycopg
+
+    url: str = request.getfixturevalue("module_database_url")
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE 'relevo_memory_%'").fetchall()
+        rows = [
+            str(row[0])
+            for (table,) in tables
+            for row in conn.execute(f"SELECT t::text FROM {table} t").fetchall()  # type: ignore[arg-type]
+        ]
+    return "\n".join(rows).encode()
+
+
+def _scope_keys(registry: Registry, request: pytest.FixtureRequest, scope: str) -> int:
+    """How many vault keys the registry holds for ``scope``."""
+    if isinstance(registry, CustomerRegistry):
+        with sqlite3.connect(registry.path) as db:
+            return int(db.execute("SELECT count(*) FROM vault_keys WHERE scope = ?", (scope,)).fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(request.getfixturevalue("module_database_url"), autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM relevo_memory_vault_keys WHERE scope = %s", (scope,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _forms(value: str) -> list[bytes]:
+    return [value.encode(), value.replace(" ", "").encode(), re.sub(r"\D", "", value).encode() or value.encode()]
+
+
+def test_the_vault_stores_no_raw_value_and_forget_shreds_its_key(
+    registry: Registry, request: pytest.FixtureRequest
+) -> None:
+    registry.add_conversation("conv-1", "C-1", T0)
+    tokens = {kind: registry.token_for("conv-1", kind, value) for kind, value in RAW_VALUES.items()}
+    assert registry.vault("conv-1") == {tokens[kind]: (kind, value) for kind, value in RAW_VALUES.items()}
+    assert registry.token_for("conv-1", "EMAIL", RAW_VALUES["EMAIL"]) == tokens["EMAIL"], "same value, same token"
+    stored = _stored(registry, request)
+    leaked = [form for value in RAW_VALUES.values() for form in _forms(value) if form in stored]
+    assert leaked == [], f"raw values in the registry: {leaked}"
+    assert _scope_keys(registry, request, "conv-1") == 1
+    assert registry.forget("C-1")["vault_entries"] == len(RAW_VALUES)
+    assert _scope_keys(registry, request, "conv-1") == 0, "the conversation's vault key goes with its entries"
+    assert registry.vault("conv-1") == {}
+
+
+def test_dropping_a_scope_drops_its_key(registry: Registry, request: pytest.FixtureRequest) -> None:
+    registry.token_for("inbox:web:h1:m1", "EMAIL", "ana@example.com")
+    registry.token_for("inbox:web:h1:m2", "EMAIL", "ana@example.com")
+    assert registry.drop_vault("inbox:web:h1:m1") == 1
+    assert _scope_keys(registry, request, "inbox:web:h1:m1") == 0
+    assert _scope_keys(registry, request, "inbox:web:h1:m2") == 1
+    assert registry.drop_vault("inbox:web:h1:", prefix=True) == 1
+    assert _scope_keys(registry, request, "inbox:web:h1:m2") == 0
+
+
+def _plaintext_rows() -> list[tuple[str, str, str, str]]:
+    return [
+        ("conv-old", "[EMAIL_1]", "EMAIL", RAW_VALUES["EMAIL"]),
+        ("conv-old", "[PHONE_1]", "PHONE", RAW_VALUES["PHONE"]),
+        ("conv-other", "[IBAN_1]", "IBAN", RAW_VALUES["IBAN"]),
+    ]
+
+
+def test_a_plaintext_vault_of_an_older_relevo_is_sealed_on_open(
+    open_registry: Opener, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    old_table = "vault" if request.node.callspec.params["open_registry"] == "sqlite" else "relevo_memory_vault"
+    old_schema = (
+        f"CREATE TABLE {old_table} (conversation_id TEXT NOT NULL, token TEXT NOT NULL, kind TEXT NOT NULL, "
+        "value TEXT NOT NULL, PRIMARY KEY (conversation_id, token))"
+    )
+    if old_table == "vault":
+        with sqlite3.connect(tmp_path / "registry.sqlite") as db:
+            db.execute(old_schema)
+            db.executemany("INSERT INTO vault VALUES (?, ?, ?, ?)", _plaintext_rows())
+    else:
+        import psycopg
+
+        with psycopg.connect(request.getfixturevalue("module_database_url"), autocommit=True) as conn:
+            conn.execute("DROP TABLE IF EXISTS relevo_memory_vault, relevo_memory_vault_keys")
+            conn.execute(old_schema.encode())
+            for row in _plaintext_rows():
+                conn.execute("INSERT INTO relevo_memory_vault VALUES (%s, %s, %s, %s)", row)
+    registry = open_registry()
+    assert registry.reveal("conv-old", "[EMAIL_1] / [PHONE_1]") == f"{RAW_VALUES['EMAIL']} / {RAW_VALUES['PHONE']}"
+    assert registry.vault("conv-other") == {"[IBAN_1]": ("IBAN", RAW_VALUES["IBAN"])}
+    assert registry.token_for("conv-old", "EMAIL", RAW_VALUES["EMAIL"]) == "[EMAIL_1]", "tokens survive migration"
+    assert registry.token_for("conv-old", "EMAIL", "new@example.com") == "[EMAIL_2]"
+    registry.token_for("conv-new", "EMAIL", "x@example.com")  # writes to the WAL, so the scan reads one
+    stored = _stored(registry, request)
+    leaked = [form for _, _, _, value in _plaintext_rows() for form in _forms(value) if form in stored]
+    assert leaked == [], f"raw values left by the migration: {leaked}"
+    assert open_registry().vault("conv-old")["[EMAIL_1]"] == ("EMAIL", RAW_VALUES["EMAIL"]), "reopening is a no-op"
+
+
+def test_an_altered_vault_entry_is_refused(registry: Registry, request: pytest.FixtureRequest) -> None:
+    registry.token_for("conv-1", "EMAIL", "ana@example.com")
+    registry.token_for("conv-2", "EMAIL", "bob@example.com")
+    # Move conv-2's sealed value onto conv-1's entry: it was sealed for another scope and token.
+    if isinstance(registry, CustomerRegistry):
+        with sqlite3.connect(registry.path) as db:
+            db.execute(
+                "UPDATE vault SET sealed = (SELECT sealed FROM vault WHERE conversation_id = 'conv-2') "
+                "WHERE conversation_id = 'conv-1'"
+            )
+    else:
+        import psycopg
+
+        with psycopg.connect(request.getfixturevalue("module_database_url"), autocommit=True) as conn:
+            conn.execute(
+                "UPDATE relevo_memory_vault SET sealed = "
+                "(SELECT sealed FROM relevo_memory_vault WHERE conversation_id = 'conv-2') "
+                "WHERE conversation_id = 'conv-1'"
+            )
+    with pytest.raises(StorageError, match=r"vault entry \[EMAIL_1\] fails its integrity check"):
+        registry.reveal("conv-1", "[EMAIL_1]")
