@@ -30,6 +30,7 @@ from relevo.models.offline import (
     language_vocabulary,
     names_no_topic,
     score_sentiment,
+    without_accents,
     without_declined_clause,
 )
 
@@ -51,6 +52,9 @@ class OfflineTriage:
 
     def __init__(self, catalog: IntentCatalog, embedder: Embedder, config: TriageConfig) -> None:
         texts, labels = catalog.training_pairs()
+        # Customers drop accents ("don hang cua toi dau roi"); the examples are taught both ways.
+        plain = [(without_accents(t), label) for t, label in zip(texts, labels, strict=True) if without_accents(t) != t]
+        texts, labels = [*texts, *(t for t, _ in plain)], [*labels, *(label for _, label in plain)]
         self.catalog = catalog
         self.classifier = IntentClassifier.fit(embedder, texts, labels)
         self.config = config
@@ -75,8 +79,9 @@ class OfflineTriage:
         alternatives = [(label, p) for label, p in prediction.alternatives]
         if declined is not None and intent == _HUMAN_AGENT:
             intent, confidence = self._instead_of_a_human(read, alternatives)
-        floor = self.classifier.similarity_floor - self.config.similarity_margin
-        out_of_scope = intent == OUT_OF_SCOPE or prediction.nearest_similarity < floor
+        # Unlike every example, or too unsure among the intents: the floors are calibrated on the catalog.
+        unlike = self.classifier.is_out_of_scope(prediction, similarity_margin=self.config.similarity_margin)
+        out_of_scope = intent == OUT_OF_SCOPE or unlike
         act = detect_dialogue_act(text, language) if human is None else None
         act_intent = _ACT_INTENTS[act] if act is not None else None
         if act_intent is not None and self.catalog.get(act_intent) is not None:

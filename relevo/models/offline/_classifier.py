@@ -73,6 +73,8 @@ class _Fit:
     temperature: float
     loo_accuracy: float
     regularisation: float
+    loo_probabilities: _F
+    """Leave-one-out class probabilities of the scored examples (for calibrating the confidence floor)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ class IntentClassifier:
         self._text_features = text_features
         self._gamma = gamma
         self.similarity_floor = similarity_floor
+        self.confidence_floor = 0.0
+        """Below this calibrated probability a prediction is out of scope (see ``fit(oos_budget=...)``)."""
 
     @classmethod
     def fit(
@@ -141,6 +145,7 @@ class IntentClassifier:
         *,
         persist_embeddings: bool = True,
         floor_quantile: float = 0.01,
+        oos_budget: float = 0.01,
         gamma: float = _GAMMA,
         text_weight: float = _TEXT_WEIGHT,
         shrinkage: float = _SHRINKAGE,
@@ -154,6 +159,9 @@ class IntentClassifier:
             labels: one label per utterance; at least two distinct labels.
             persist_embeddings: keep example vectors in the embedder's disk cache (catalog data only).
             floor_quantile: the share of training examples allowed below the learned similarity floor.
+            oos_budget: the in-scope accuracy the confidence floor may cost, as a share: the floor is set so
+                that this share of the examples classified right by leave-one-out fall below it (those
+                classified wrong cost nothing when flagged, they were wrong anyway).
             gamma: sharpness of the embedding kernel (0 gives a linear model over embeddings).
             text_weight: weight of the word/character n-gram features (0 ignores the wording).
             shrinkage: how far the within-label covariance is pulled towards a sphere before whitening,
@@ -201,9 +209,20 @@ class IntentClassifier:
             fit.temperature,
             fit.loo_accuracy,
             fit.regularisation,
+            fit.loo_probabilities,
         )
         floor = _similarity_floor(vectors, y, floor_quantile)
-        return cls(embedder, names, vectors, y, fit, mean, floor, text_features, gamma, whitening)
+        classifier = cls(embedder, names, vectors, y, fit, mean, floor, text_features, gamma, whitening)
+        classifier.confidence_floor = _confidence_floor(fit.loo_probabilities, y[:scored], oos_budget)
+        return classifier
+
+    def is_out_of_scope(self, prediction: IntentPrediction, *, similarity_margin: float = 0.0) -> bool:
+        """Whether ``prediction`` is unlike the training data: less similar to every example than the
+        similarity floor (minus ``similarity_margin``), or less confident than the confidence floor."""
+        return (
+            prediction.nearest_similarity < self.similarity_floor - similarity_margin
+            or prediction.confidence < self.confidence_floor
+        )
 
     @property
     def training_accuracy_loo(self) -> float:
@@ -332,7 +351,7 @@ def _kernel_ridge(centred: _F, wording: _F, targets: _F, y: npt.NDArray[np.int64
         anchor_weights = root @ weights[:k]
         text_weights, bias = weights[k:-1], weights[-1]
     temperature = min(_TEMPERATURES, key=lambda t: _nll(loo / t, y[:scored]))
-    return _Fit(anchors, anchor_weights, text_weights, bias, temperature, accuracy, lam)
+    return _Fit(anchors, anchor_weights, text_weights, bias, temperature, accuracy, lam, _softmax(loo / temperature))
 
 
 def _pick_regularisation(
@@ -360,6 +379,22 @@ def _softmax(scores: _F) -> _F:
     shifted = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _confidence_floor(loo_probabilities: _F, y: npt.NDArray[np.int64], budget: float) -> float:
+    """The probability below which ``budget`` of the examples leave-one-out classifies right would fall.
+
+    A text unlike any intent gets a flat, unconfident distribution; flagging everything below this floor
+    costs at most ``budget`` of in-scope accuracy on data like the training examples. 0 when ``budget`` is 0
+    or nothing was classified right.
+    """
+    if budget <= 0 or loo_probabilities.size == 0:
+        return 0.0
+    right = loo_probabilities.argmax(axis=1) == y
+    confidences = loo_probabilities.max(axis=1)[right]
+    if confidences.size == 0:
+        return 0.0
+    return float(np.quantile(confidences, min(budget, 1.0)))
 
 
 def _similarity_floor(vectors: Vector, y: npt.NDArray[np.int64], quantile: float) -> float:

@@ -27,6 +27,7 @@ __all__ = [
     "language_vocabulary",
     "load_lexicon",
     "normalise",
+    "without_accents",
 ]
 
 MAX_SCAN_CHARS = 20_000
@@ -121,6 +122,13 @@ def _normalise_cached(text: str, strip_accents: bool) -> NormalisedText:
             parts.append(out)
             index.append(position)
     return NormalisedText(original, "".join(parts), tuple(index))
+
+
+def without_accents(text: str) -> str:
+    """``text`` the way a customer on a keyboard without accents writes it ("não" -> "nao", "đơn hàng" ->
+    "don hang"); case is kept."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn")
+    return "".join(_LATIN_FOLDS.get(c, _LATIN_FOLDS.get(c.lower(), c).upper() if c.isupper() else c) for c in plain)
 
 
 def normalise(text: str, *, strip_accents: bool = True) -> NormalisedText:
