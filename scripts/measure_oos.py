@@ -99,12 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", type=float, default=0.01, help="in-scope accuracy the floors may cost")
+    parser.add_argument("--limit", type=int, default=None, help="read only the first N rows of each test split")
     args = parser.parse_args(argv)
 
     b77_train = _read(args.data / "banking77" / "train.csv", "text", "category")
     b77_test = _read(args.data / "banking77" / "test.csv", "text", "category")
     bitext_train = _read(args.data / "bitext_customer_support" / "train.csv", "utterance", "intent")
     bitext_test = _read(args.data / "bitext_customer_support" / "test.csv", "utterance", "intent")
+    if args.limit is not None:
+        b77_test = (b77_test[0][: args.limit], b77_test[1][: args.limit])
+        bitext_test = (bitext_test[0][: args.limit], bitext_test[1][: args.limit])
     embedder = E5Embedder(args.cache, memory_items=16_384)
 
     _proxy(
