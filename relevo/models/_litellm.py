@@ -7,9 +7,11 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 import warnings
-from typing import Any, Literal
+from collections.abc import Generator
+from typing import Any, Literal, TextIO, cast
 
 from relevo._errors import ConfigurationError
 from relevo.models._errors import ProviderAuthError, ProviderRejected, ProviderUnavailable
@@ -114,7 +116,7 @@ class LiteLLMModel:
         litellm = _litellm()
         # A warm-up that fails only leaves the rest of the import to the first call: never worth failing start-up.
         # Its lazy imports warn about pydantic qualifiers: not ours, and not the operator's concern at start-up.
-        with contextlib.suppress(Exception), contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        with contextlib.suppress(Exception), _prints_to_stderr(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             litellm.completion(
                 model=self.model,
@@ -208,10 +210,43 @@ class LiteLLMModel:
         }
 
 
+_calling = threading.local()
+_router_lock = threading.Lock()
+
+
+class _StdoutRouter:
+    """``sys.stdout`` once litellm is in use: what a thread prints while inside a litellm call goes to stderr,
+    everything else to the real stdout. Per thread, unlike ``contextlib.redirect_stdout``: two threads swapping
+    the global in overlapping calls leave it pointing at stderr for good (a turn's model triage and the
+    background handoff summary overlap), and then the JSON a command prints lands on stderr."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        return (sys.stderr if getattr(_calling, "depth", 0) else self.target).write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+@contextlib.contextmanager
+def _prints_to_stderr() -> Generator[None]:
+    """This thread's prints go to stderr until the block ends."""
+    with _router_lock:
+        if not isinstance(sys.stdout, _StdoutRouter):
+            sys.stdout = cast(TextIO, _StdoutRouter(sys.stdout))
+    _calling.depth = getattr(_calling, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _calling.depth -= 1
+
+
 def _completion(litellm: Any, kwargs: dict[str, Any]) -> Any:
     # litellm prints a help banner to stdout when it maps an error; stdout carries our JSON output, and relevo
     # never sets litellm's module globals, so the banner goes to stderr instead.
-    with contextlib.redirect_stdout(sys.stderr):
+    with _prints_to_stderr():
         return litellm.completion(**kwargs)
 
 
