@@ -28,6 +28,7 @@ import yaml
 
 from relevo._errors import ConfigurationError
 from relevo.models.offline import detect_language, extract_amounts
+from relevo.models.offline._cues import parse_number
 
 __all__ = ["Claim", "ClaimKind", "Evidence", "GroundingGuard", "GuardCheck"]
 
@@ -149,19 +150,8 @@ def _alnum(text: str) -> str:
 
 
 def _number(raw: str) -> float | None:
-    digits = raw.strip()
     try:
-        if "." in digits and "," in digits:
-            decimal = "." if digits.rfind(".") > digits.rfind(",") else ","
-            thousands = "," if decimal == "." else "."
-            return float(digits.replace(thousands, "").replace(decimal, "."))
-        for separator in ".,":
-            if separator in digits:
-                head, _, tail = digits.rpartition(separator)
-                if digits.count(separator) > 1 or len(tail) == 3:
-                    return float(digits.replace(separator, ""))
-                return float(f"{head}.{tail}")
-        return float(digits)
+        return parse_number(raw)
     except ValueError:
         return None
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from relevo._errors import ConfigurationError
+from relevo._yaml_lines import yaml_line
 from relevo.contracts import Article, IntentCatalog
 
 __all__ = ["DeskFileError", "load_articles", "load_intent_catalog", "read_toml", "read_yaml", "validate"]
@@ -98,30 +99,6 @@ def read_yaml(path: Path, *, text: str | None = None, line_offset: int = 0) -> t
         raise DeskFileError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from exc
 
 
-def _yaml_line(node: yaml.Node | None, loc: Sequence[int | str]) -> int:
-    """The 1-based line of the YAML node at ``loc`` (or of its deepest existing parent)."""
-    if node is None:
-        return 1
-    line = node.start_mark.line + 1
-    current: yaml.Node = node
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    line = key.start_mark.line + 1
-                    child = value
-                    break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
-            item: yaml.Node = current.value[part]
-            line = item.start_mark.line + 1
-            child = item
-        if child is None:
-            break
-        current = child
-    return line
-
-
 # -- validation ------------------------------------------------------------------------------------------------
 def validate(
     model: type[_ModelT],
@@ -144,7 +121,7 @@ def validate(
         for err in exc.errors(include_url=False)[:8]:
             loc = list(err["loc"])
             in_yaml = toml_text is None
-            line = _yaml_line(yaml_node, loc) + line_offset if in_yaml else _toml_line(toml_text or "", loc)
+            line = yaml_line(yaml_node, loc) + line_offset if in_yaml else _toml_line(toml_text or "", loc)
             field = ".".join(str(p) for p in loc) or "(top level)"
             problems.append(f"line {line}: {field}: {err['msg']}")
         if exc.error_count() > 8:
@@ -164,7 +141,7 @@ def load_intent_catalog(path: Path) -> IntentCatalog:
     seen: set[str] = set()
     for n, intent in enumerate(catalog.intents):
         if intent.name in seen:
-            line = _yaml_line(node, ["intents", n, "name"])
+            line = yaml_line(node, ["intents", n, "name"])
             raise DeskFileError(path, [f"line {line}: intents.{n}.name: intent {intent.name!r} is defined twice"])
         seen.add(intent.name)
     return catalog
@@ -204,7 +181,7 @@ def _read_article(path: Path) -> Article:
         raise DeskFileError(path, ["line 2: front matter must be a mapping of id, title, topic and language"])
     article = validate(Article, {**meta, "body": parts["body"].strip()}, path, yaml_node=node, line_offset=1)
     if article.language != name["lang"]:
-        line = _yaml_line(node, ["language"]) + 1
+        line = yaml_line(node, ["language"]) + 1
         raise DeskFileError(
             path, [f"line {line}: language: {article.language!r} but the file name says {name['lang']!r}"]
         )

@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from relevo._errors import BadInputError
+from relevo._yaml_lines import yaml_line
 from relevo.contracts import Channel, Mode
 
 __all__ = [
@@ -241,34 +242,10 @@ def parse_suite(text: str, source: str, *, default_name: str = "") -> Suite:
         problems: list[str] = []
         for err in exc.errors(include_url=False):
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("str", "ScriptedTurn"))]
-            line = _line_of(node, loc)
+            line = yaml_line(node, loc)
             field = ".".join(str(p) for p in loc) or "(top level)"
             problems.append(f"line {line}: {field}: {err['msg']}")
         raise ScenarioFileError(source, problems) from exc
-
-
-def _line_of(node: yaml.Node | None, loc: list[int | str]) -> int:
-    """The 1-based line of the YAML node at ``loc`` (or of the deepest existing parent)."""
-    if node is None:
-        return 1
-    line = node.start_mark.line + 1
-    current: yaml.Node = node
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                    line = key.start_mark.line + 1
-                    child = value
-                    break
-        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int) and part < len(current.value):
-            item: yaml.Node = current.value[part]
-            line = item.start_mark.line + 1
-            child = item
-        if child is None:
-            break
-        current = child
-    return line
 
 
 def builtin_suite_paths(name: str) -> list[Path]:

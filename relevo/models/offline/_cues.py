@@ -34,6 +34,7 @@ __all__ = [
     "expand_terms",
     "extract_amounts",
     "extract_order_ids",
+    "parse_number",
 ]
 
 CueKind = Literal["human_request", "declined_human_request", "rejection", "sensitive", "prompt_injection"]
@@ -658,8 +659,12 @@ _MULTIPLIERS = {
 _CENTS = re.compile(r"cents?|centavos?|c[eé]ntimos?", re.IGNORECASE)
 
 
-def _parse_number(raw: str) -> float:
-    """Read ``1,200.50``, ``1.200,50``, ``1 200,50``, ``12,5`` or ``1.200`` (a thousands separator)."""
+def parse_number(raw: str) -> float:
+    """Read ``1,200.50``, ``1.200,50``, ``1 200,50``, ``12,5`` or ``1.200`` (a thousands separator).
+
+    Raises:
+        ValueError: ``raw`` is not a number in any of those forms.
+    """
     digits = re.sub(r"[\s\u00a0\u202f\u2009]", "", raw)
     if "." in digits and "," in digits:
         decimal = "." if digits.rfind(".") > digits.rfind(",") else ","
@@ -684,7 +689,7 @@ def extract_amounts(text: str) -> list[float]:
     for match in _AMOUNT.finditer(text[:MAX_SCAN_CHARS]):
         raw = match.group("n1") or match.group("n2") or match.group("n3") or ""
         multiplier = match.group("m1") or match.group("m2") or match.group("m3")
-        value = _parse_number(raw)
+        value = parse_number(raw)
         if multiplier:
             value *= _MULTIPLIERS.get(multiplier.casefold(), 1.0)
         post = match.group("post")
