@@ -53,8 +53,10 @@ class LLMTriage:
         *,
         store_name: str = "our store",
         on_failure: Literal["handoff", "offline"] = "handoff",
+        min_confidence: float = 0.0,
     ) -> None:
         self.chain = chain
+        self.min_confidence = min_confidence
         self.on_failure = on_failure
         self.offline = offline
         self.store_name = store_name
@@ -106,13 +108,23 @@ class LLMTriage:
         except ModelError as exc:
             # The offline engine's reading stands; with on_failure="handoff" the policy hands off (model_error).
             return lexical if self.on_failure == "offline" else lexical.model_copy(update={"model_error": str(exc)})
-        out_of_scope = verdict.out_of_scope or verdict.intent == OUT_OF_SCOPE
         human = verdict.explicit_human_request or lexical.explicit_human_request
+        # Two readings of one message: the model's intent wins unless it did not understand the message (below
+        # ``min_confidence``) while the offline classifier did. A small local model reading everything as one
+        # intent at 0.1 must not turn an understood "Thanks!" into a low-confidence turn and a handoff.
+        if verdict.confidence >= self.min_confidence or lexical.confidence < self.min_confidence:
+            intent, confidence = verdict.intent, verdict.confidence
+            out_of_scope = verdict.out_of_scope or verdict.intent == OUT_OF_SCOPE
+            runner_up = IntentScore(intent=lexical.intent, score=lexical.confidence)
+        else:
+            intent, confidence = lexical.intent, lexical.confidence
+            out_of_scope = lexical.out_of_scope
+            runner_up = IntentScore(intent=verdict.intent, score=round(verdict.confidence, 4))
         return lexical.model_copy(
             update={
-                "intent": OUT_OF_SCOPE if out_of_scope and not human else verdict.intent,
-                "confidence": round(verdict.confidence, 4),
-                "alternatives": [IntentScore(intent=lexical.intent, score=lexical.confidence)],
+                "intent": OUT_OF_SCOPE if out_of_scope and not human else intent,
+                "confidence": round(confidence, 4),
+                "alternatives": [runner_up],
                 "sentiment": round(min(verdict.sentiment, lexical.sentiment), 4),
                 "urgency": round(max(verdict.urgency, lexical.urgency), 4),
                 "explicit_human_request": human,

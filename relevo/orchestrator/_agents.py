@@ -123,7 +123,9 @@ def model_backed_agents(
     failure = config.models.on_failure
     if (chain := _chain("triage", config, overrides.get("triage"))) is not None:
         assert isinstance(triage, OfflineTriage)
-        triage = LLMTriage(chain, triage, on_failure=failure, store_name=desk_name)
+        triage = LLMTriage(
+            chain, triage, on_failure=failure, store_name=desk_name, min_confidence=config.triage.min_confidence
+        )
     if (chain := _chain("resolver", config, overrides.get("resolver"))) is not None:
         assert isinstance(resolver, OfflineResolver)
         resolver = LLMResolver(

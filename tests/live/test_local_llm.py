@@ -145,7 +145,22 @@ def _turns(out: str) -> list[dict[str, Any]]:
 
 
 def test_relevo_demo_runs_the_story_on_the_local_llm(llm: LocalLLMServer, tmp_path: Path) -> None:
-    done = _relevo("demo", "--json", "--model", llm.model, "--api-base", llm.base_url, "--data-dir", str(tmp_path))
+    # A busy two-core machine can take longer than the default 30 s per SmolLM2 call; a timeout would hand off on
+    # model_error before the customer asks for a person.
+    slow = tmp_path / "slow-model.toml"
+    slow.write_text("[models]\ntimeout_s = 180\n", encoding="utf-8")
+    done = _relevo(
+        "--config",
+        str(slow),
+        "demo",
+        "--json",
+        "--model",
+        llm.model,
+        "--api-base",
+        llm.base_url,
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     turns = _turns(done.stdout)
     calls = [c for t in turns for c in t["model_calls"]]

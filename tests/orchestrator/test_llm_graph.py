@@ -182,3 +182,35 @@ def test_the_summary_can_still_be_written_before_the_handoff(tmp_path: Path) -> 
         handoff = desk.send(conv, "I want to talk to a human agent")
     assert handoff.packet is not None and handoff.packet.summary == "Summary written in line."
     summarizer.assert_used_up()
+
+
+def _unsure_triage(intent: str) -> ScriptedModel:
+    reading = {
+        "intent": intent,
+        "confidence": 0.1,
+        "sentiment": 0.0,
+        "urgency": 0.0,
+        "explicit_human_request": False,
+        "out_of_scope": False,
+        "language": "en",
+    }
+    return ScriptedModel([reading, reading], name="local/tiny")
+
+
+def test_a_model_that_did_not_understand_does_not_overrule_the_offline_reading(tmp_path: Path) -> None:
+    """A tiny model reading everything as one intent at 0.1 must not make understood messages low-confidence."""
+    triage = _unsure_triage("contact_info")
+    resolver = ScriptedModel(["You have 30 days to return an item.", "You're welcome!"], name="local/tiny-resolver")
+    config = load_config()
+    builder = demo_desk(config).with_model("triage", triage).with_model("resolver", resolver)
+    with builder.open(tmp_path) as desk:
+        conv = desk.start(customer_id="C-1004")
+        first = desk.send(conv, "How many days do I have to return something I bought?")
+        second = desk.send(conv, "Thanks!")
+        for turn in (first, second):
+            assert turn.signals is not None
+            assert turn.signals.intent != "contact_info", "the unsure model's intent replaced the offline one"
+            assert turn.signals.confidence >= config.triage.min_confidence
+            assert turn.signals.alternatives[0].intent == "contact_info"
+        reasons = [r.code for t in (first, second) for r in (t.escalation.reasons if t.escalation else [])]
+        assert "low_confidence" not in reasons and "out_of_scope" not in reasons, reasons
