@@ -67,7 +67,9 @@ def test_tokens_expire_and_name_what_they_grant() -> None:
     signer = TokenSigner(b"k" * 32, clock=lambda: now[0])
     agent = signer.agent("ana", timedelta(hours=1))
     customer = signer.customer("conv-1", "web-abc", timedelta(days=1))
-    assert signer.read(agent) == AgentClaims(sub="ana", exp=(now[0] + timedelta(hours=1)).timestamp())
+    assert signer.read(agent) == AgentClaims(
+        sub="ana", iat=now[0].timestamp(), exp=(now[0] + timedelta(hours=1)).timestamp()
+    )
     claims = signer.read(customer)
     assert isinstance(claims, CustomerClaims) and claims.conversation_id == "conv-1"
     assert TokenSigner(b"x" * 32, clock=lambda: now[0]).read(agent) is None  # another server's key
