@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from relevo.models import (
 )
 from relevo.orchestrator import DeskBuilder
 from relevo.orchestrator._agents import check_model_credentials
-from relevo.testing import Behaviour, FakeOpenAIServer, fake_openai_server
+from relevo.testing import Behaviour, FakeOpenAIServer
 
 _KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GROQ_API_KEY", "MISTRAL_API_KEY", "RELEVO_TEST_KEY")
 
@@ -127,18 +126,6 @@ def test_the_cli_exits_at_once_naming_the_variable(tmp_path: Path) -> None:
 
 
 # -- at run time ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("primary answer") as s:
-        yield s
-
-
-@pytest.fixture
-def backup() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("backup answer") as s:
-        yield s
 
 
 def _request() -> ModelRequest:

@@ -3,8 +3,6 @@ or fails on purpose: 429 with Retry-After, 500, 400, malformed JSON, a truncated
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from relevo.models import (
@@ -17,19 +15,7 @@ from relevo.models import (
     ToolDefinition,
     UserTurn,
 )
-from relevo.testing import Behaviour, FakeOpenAIServer, fake_openai_server
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("primary answer") as s:
-        yield s
-
-
-@pytest.fixture
-def backup() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("backup answer") as s:
-        yield s
+from relevo.testing import Behaviour, FakeOpenAIServer
 
 
 def request() -> ModelRequest:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -10,7 +9,7 @@ import pytest
 
 from relevo.models import CallLedger, LiteLLMModel, ModelChain, ModelRequest, ProviderUnavailable, UserTurn
 from relevo.models._retry_after import parse_retry_after
-from relevo.testing import Behaviour, FakeOpenAIServer, fake_openai_server
+from relevo.testing import Behaviour, FakeOpenAIServer
 
 NOW = datetime(2026, 10, 21, 7, 28, 0, tzinfo=UTC)
 
@@ -48,18 +47,6 @@ NOW = datetime(2026, 10, 21, 7, 28, 0, tzinfo=UTC)
 )
 def test_retry_after_forms(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=NOW) == seconds
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("primary answer") as s:
-        yield s
-
-
-@pytest.fixture
-def backup() -> Iterator[FakeOpenAIServer]:
-    with fake_openai_server("backup answer") as s:
-        yield s
 
 
 def _request() -> ModelRequest:
