@@ -3,15 +3,17 @@
 Every reply the model writes passes the grounding guard (:class:`relevo.agents.GroundingGuard`) before it can
 reach the customer: a reply with a claim not in the turn's evidence — or empty, raw data, in another language,
 or after a call to a tool that does not exist — is regenerated once with the violations named; if it fails
-again, the offline resolver answers or the conversation is handed off (``ungrounded_reply``). Compensation only
-ever comes from the ``offer_compensation`` tool (which applies the tier policy): an amount above what policy
-allowed is a violation too.
+again, the offline resolver answers or the conversation is handed off (``ungrounded_reply``).
+
+What a tool call establishes comes from the tool's declared :class:`relevo.tools.ToolEffects`, never from its
+name: facts from result fields, a pending offer, a commitment. An offer's amount is the most the reply may state:
+an amount above what every offer tool allowed in this conversation is a violation too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from relevo._errors import ModelError
@@ -24,6 +26,7 @@ from relevo.agents._texts import render_from
 from relevo.contracts import (
     Attempt,
     Commitment,
+    ConversationState,
     CustomerMessage,
     Fact,
     GuardAction,
@@ -43,6 +46,8 @@ from relevo.models import (
     UserTurn,
 )
 from relevo.models.offline import extract_amounts
+from relevo.models.offline._cues import parse_number
+from relevo.tools import ToolRegistry, ToolResult
 
 __all__ = ["KB_TOOL", "LLMResolver"]
 
@@ -74,7 +79,7 @@ class LLMResolver:
         knowledge: KnowledgeBase,
         offline: OfflineResolver,
         *,
-        store_name: str = "our store",
+        desk_name: str = "this company",
         max_steps: int = 4,
         kb_min_score: float = 0.8,
         on_failure: Literal["handoff", "offline"] = "handoff",
@@ -87,7 +92,7 @@ class LLMResolver:
         self.chain = chain
         self.knowledge = knowledge
         self.offline = offline
-        self.store_name = store_name
+        self.desk_name = desk_name
         self.max_steps = max_steps
         self.kb_min_score = kb_min_score
         self.guard = guard or GroundingGuard()
@@ -109,7 +114,7 @@ class LLMResolver:
         calls = turn.calls or CallLedger()
         tools = [KB_TOOL, *(ToolDefinition.model_validate(s.model_dump()) for s in turn.toolbox.registry.specs())]
         messages: list[ModelMessage] = [SystemTurn(content=self._system(turn)), *transcript_as_turns(state.messages)]
-        run = _Run(turn, Resolution(reply=""), allowed_amount=_offered_amount(state))
+        run = _Run(turn, Resolution(reply=""), allowed_amount=_offered_amount(state, turn.toolbox.registry))
         checked: list[str] = []
         failed: list[str] = []
         reply = ""
@@ -187,7 +192,7 @@ class LLMResolver:
             return faults, []
         verdict = self.guard.check(reply, self._evidence(run), language=turn.signals.language)
         beyond = [
-            Claim("amount", f"{a:g}", "more than the compensation tool allowed")
+            Claim("amount", f"{a:g}", "more than any offer a tool made allows")
             for a in extract_amounts(reply)
             if a > run.allowed_amount + 0.01
         ]
@@ -256,7 +261,7 @@ class LLMResolver:
             "prompts",
             "resolver_system",
             "en",
-            desk_name=self.store_name,
+            desk_name=self.desk_name,
             language=turn.signals.language,
             customer=customer,
             facts=facts,
@@ -293,30 +298,8 @@ class LLMResolver:
         record, result = box.call(name, args)
         if result.ok:
             out.grounding.append(record.id)
-        offered = 0.0
         data = result.data
-        if result.ok and name == "lookup_order" and data.get("id"):
-            out.facts.append(Fact(name="order_id", value=str(data["id"]), source=record.id, at=turn.message.at))
-        if result.ok and name == "offer_compensation":
-            offered = float(str(data.get("amount", 0.0)))
-            out.pending_offer = PendingOffer(
-                offer_id=str(data.get("offer_id", record.id)),
-                order_id=str(args.get("order_id", "")),
-                kind=str(data.get("kind", "")),
-                amount=offered,
-                currency=str(data.get("currency", "EUR")),
-                description=str(data.get("description", "")),
-            )
-            out.facts.append(Fact(name="compensation_offered", value=f"{offered:.2f}", source=record.id))
-        if result.ok and name == "create_ticket":
-            out.commitments.append(
-                Commitment(
-                    id=box.context.new_id("cmt"),
-                    what=f"ticket {data.get('ticket_id', record.id)}: {args.get('subject', '')}",
-                    by="ai",
-                    source=record.id,
-                )
-            )
+        offered = _record_effects(name, args, result, record.id, run) if result.ok else 0.0
         payload: dict[str, Any] = {"ok": result.ok, "data": data}
         if not result.ok:
             payload["error"] = result.error
@@ -334,10 +317,82 @@ class _Run:
         self.unknown_tools: list[str] = []
 
 
-def _offered_amount(state: Any) -> float:
+def _record_effects(name: str, args: Mapping[str, object], result: ToolResult, call_id: str, run: _Run) -> float:
+    """Record what a successful call of ``name`` establishes, as its ``ToolEffects`` declare; the amount offered."""
+    turn, out = run.turn, run.out
+    effects = turn.toolbox.registry.effects(name)
+    data = result.data
+    for field, fact in effects.facts.items():
+        value = data.get(field)
+        if value is not None and value != "":
+            out.facts.append(Fact(name=fact, value=_text(value), source=call_id, at=turn.message.at))
+    offered = 0.0
+    terms = effects.offer
+    if terms is not None:
+        offered = _amount(data.get(terms.amount))
+        out.pending_offer = PendingOffer(
+            offer_id=_text(data.get(terms.offer_id) or call_id),
+            tool=name,
+            reference=_text(args.get(terms.reference, "")) if terms.reference else "",
+            kind=_text(data.get(terms.kind, "")),
+            amount=offered,
+            currency=_text(data.get(terms.currency, "")),
+            description=_text(data.get(terms.description, "")),
+        )
+        if terms.fact:
+            out.facts.append(Fact(name=terms.fact, value=f"{offered:.2f}", source=call_id, at=turn.message.at))
+    if effects.commitment:
+        values = _Blank({**{k: _text(v) for k, v in args.items()}, **{k: _text(v) for k, v in data.items()}})
+        values["call_id"] = call_id
+        out.commitments.append(
+            Commitment(
+                id=turn.toolbox.context.new_id("cmt"),
+                what=effects.commitment.format_map(values),
+                by="ai",
+                source=call_id,
+            )
+        )
+    return offered
+
+
+class _Blank(dict[str, str]):
+    """Template values where a field the result lacks reads as empty rather than failing the turn."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _amount(value: object) -> float:
+    """An offer's amount as the tool gave it: a number, or text such as ``"19,35"``; anything else offers 0."""
+    if isinstance(value, bool):
+        return 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return parse_number(str(value).strip())
+    except ValueError:
+        return 0.0
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _offered_amount(state: ConversationState, registry: ToolRegistry) -> float:
+    """The most a reply may state: the pending offer, and the amounts recorded by offer tools' facts."""
     offer = state.pending_offer
-    fact = state.fact("compensation_offered")
     amounts = [offer.amount] if offer is not None else []
-    if fact is not None:
-        amounts += extract_amounts(fact.value) or []
+    for name in registry.names():
+        terms = registry.effects(name).offer
+        fact = state.fact(terms.fact) if terms is not None and terms.fact else None
+        if fact is not None:
+            amounts += extract_amounts(fact.value) or _plain_amount(fact.value)
     return max(amounts, default=0.0)
+
+
+def _plain_amount(value: str) -> list[float]:
+    """A fact written as a bare number (``"20.00"``): ``extract_amounts`` reads only amounts with a currency."""
+    try:
+        return [parse_number(value.strip())]
+    except ValueError:
+        return []

@@ -36,12 +36,12 @@ class LLMSummarizer:
         chain: ModelChain,
         offline: OfflineSummarizer,
         *,
-        store_name: str = "our store",
+        desk_name: str = "this company",
         after_handoff: bool = True,
     ) -> None:
         self.chain = chain
         self.offline = offline
-        self.store_name = store_name
+        self.desk_name = desk_name
         self.after_handoff = after_handoff
         self._pending: OrderedDict[str, tuple[Future[str], CallLedger]] = OrderedDict()
         self._lock = threading.Lock()
@@ -101,7 +101,7 @@ class LLMSummarizer:
         )
         request = ModelRequest(
             messages=[
-                SystemTurn(content=render_from("prompts", "summarizer_system", "en", desk_name=self.store_name)),
+                SystemTurn(content=render_from("prompts", "summarizer_system", "en", desk_name=self.desk_name)),
                 UserTurn(content=render_from("prompts", "summarizer_user", "en", records=records)),
             ],
             max_tokens=200,

@@ -51,7 +51,7 @@ class LLMTriage:
         chain: ModelChain,
         offline: OfflineTriage,
         *,
-        store_name: str = "our store",
+        desk_name: str = "this company",
         on_failure: Literal["handoff", "offline"] = "handoff",
         min_confidence: float = 0.0,
     ) -> None:
@@ -59,7 +59,7 @@ class LLMTriage:
         self.min_confidence = min_confidence
         self.on_failure = on_failure
         self.offline = offline
-        self.store_name = store_name
+        self.desk_name = desk_name
         names = tuple(i.name for i in offline.catalog.intents)
         if OUT_OF_SCOPE not in names:
             names = (*names, OUT_OF_SCOPE)
@@ -88,7 +88,7 @@ class LLMTriage:
             messages=[
                 SystemTurn(
                     content=render_from(
-                        "prompts", "triage_system", "en", desk_name=self.store_name, catalog=self._catalog_text
+                        "prompts", "triage_system", "en", desk_name=self.desk_name, catalog=self._catalog_text
                     )
                 ),
                 UserTurn(

@@ -1,8 +1,8 @@
 """One offline resolution in progress, and the skills a desk adds to the offline resolver.
 
-An :class:`OfflineSkill` answers the turns it recognises (an order question, a compensation offer) with the
-helpers of :class:`OfflineTurn`: replies from the desk's texts, facts, attempts, grounding, tool calls and
-knowledge-base answers. Everything it says is recorded as data, the same way the built-in answers are.
+An :class:`OfflineSkill` answers the turns it recognises (a question about an account, the answer to an offer)
+with the helpers of :class:`OfflineTurn`: replies from the desk's texts, facts, attempts, grounding, tool calls
+and knowledge-base answers. Everything it says is recorded as data, the same way the built-in answers are.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ commitments, reasons) and the customer's own words, so nothing in them is invent
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, Protocol
@@ -18,6 +19,7 @@ from relevo.contracts import (
     CustomerMessage,
     EscalationReason,
     Fact,
+    FactSpec,
     HandoffPacket,
     HumanAgentMessage,
     IntentCatalog,
@@ -27,9 +29,12 @@ from relevo.contracts import (
     Trend,
 )
 from relevo.models import CallLedger
-from relevo.models.offline import _cues as cues
+from relevo.models.offline._language import MAX_SCAN_CHARS
 
 __all__ = ["OfflineSummarizer", "Summarizer", "primary_intent"]
+
+_KNOWN_MAX = 10
+"""At most this many facts in the summary's "Known:" line; the packet's ``facts`` holds every one."""
 
 _REASON_STEPS = {
     "explicit_request": "Greet the customer by name and pick up from the summary; they asked for a person.",
@@ -39,7 +44,7 @@ _REASON_STEPS = {
     "low_confidence": "The AI could not understand or answer: clarify the request.",
     "loop_detected": "The conversation was going in circles: take a different approach.",
     "repeated_failure": "The AI's answers did not help: resolve directly.",
-    "policy_sensitive": "Policy-sensitive request: handle per policy (legal, chargeback, refund limits).",
+    "policy_sensitive": "Policy-sensitive request: handle per policy (legal, payment disputes, what may be granted).",
     "lead_qualified": "Sales lead: qualify volume, timeline and budget, and quote.",
     "vip": "VIP customer: resolve with priority and consider goodwill within your authority.",
     "tool_failure": "A system the AI needed was down: check it manually.",
@@ -77,6 +82,8 @@ class OfflineSummarizer:
     def __init__(self, catalog: IntentCatalog, routing: RoutingConfig) -> None:
         self.catalog = catalog
         self.routing = routing
+        self._specs = catalog.fact_specs()
+        self._declared = [spec.name for spec in self._specs]
 
     def packet(
         self,
@@ -87,7 +94,7 @@ class OfflineSummarizer:
     ) -> HandoffPacket:
         main = primary_intent(state.signals)
         intent = main.intent if main is not None else "unknown"
-        facts = _with_mentioned_orders(state)
+        facts = _with_mentioned_facts(state, self._specs)
         known = {f.name for f in facts}
         definition = self.catalog.get(intent)
         required = definition.required_facts if definition is not None else []
@@ -155,29 +162,26 @@ class OfflineSummarizer:
         if words:
             quoted = " | ".join(_clip(t, 140) for t in words[-3:])
             lines.append(f'Customer said: "{quoted}".')
-        key = [
-            f
-            for f in facts
-            if f.name
-            in (
-                "order_id",
-                "order_status",
-                "order_days_late",
-                "shipment_status",
-                "shipment_delay_reason",
-                "shipment_estimated_delivery",
-                "compensation_offered",
-                "compensation_applied",
-            )
-        ]
+        key = self._key_facts(intent, facts)
         if key:
-            lines.append("Known: " + "; ".join(f"{f.name.replace('_', ' ')} = {f.value}" for f in key) + ".")
+            shown = [f"{f.name.replace('_', ' ')} = {_clip(f.value, 80)}{_unconfirmed(f)}" for f in key[:_KNOWN_MAX]]
+            more = f" (and {len(key) - _KNOWN_MAX} more in the facts)" if len(key) > _KNOWN_MAX else ""
+            lines.append("Known: " + "; ".join(shown) + more + ".")
         if state.attempts:
             tried = [f"{a.target} → {a.outcome}" for a in state.attempts[-4:]]
             lines.append("AI tried: " + ", ".join(tried) + ".")
         if reasons:
             lines.append("Handed off because: " + "; ".join(f"{r.code} ({r.evidence})" for r in reasons) + ".")
         return " ".join(lines)
+
+    def _key_facts(self, intent: str, facts: Sequence[Fact]) -> list[Fact]:
+        """Facts for the summary: those the intent requires and the desk declares first, then the rest as they
+        were established; the profile's own facts are left out (the first line names the customer)."""
+        definition = self.catalog.get(intent)
+        first = [*(definition.required_facts if definition is not None else []), *self._declared]
+        rank = {name: i for i, name in reversed(list(enumerate(first)))}
+        own = [f for f in facts if f.source != "profile"]
+        return sorted(own, key=lambda f: rank.get(f.name, len(rank)))
 
     def _next_step(self, reasons: Sequence[EscalationReason], missing: Sequence[str]) -> str:
         steps = [_REASON_STEPS.get(r.code, f"Handle {r.code}.") for r in reasons[:1]]
@@ -186,17 +190,27 @@ class OfflineSummarizer:
         return " ".join(steps) or "Review the conversation and continue."
 
 
-def _with_mentioned_orders(state: ConversationState) -> list[Fact]:
-    """The conversation's facts, plus order ids the customer mentioned that no tool confirmed (marked so)."""
+def _with_mentioned_facts(state: ConversationState, specs: Sequence[FactSpec]) -> list[Fact]:
+    """The conversation's facts, plus each declared fact (``IntentCatalog.fact_specs``) the customer mentioned
+    that nothing established: the latest mention, marked with confidence 0.5."""
     facts = list(state.facts)
-    if state.fact("order_id") is None:
-        for message in reversed(state.messages):
-            if isinstance(message, CustomerMessage):
-                ids = cues.extract_order_ids(message.text)
-                if ids:
-                    facts.append(Fact(name="order_id", value=ids[-1], source=message.id, confidence=0.5, at=message.at))
-                    break
+    known = {f.name for f in facts}
+    words = [m for m in reversed(state.messages) if isinstance(m, CustomerMessage)]
+    for spec in specs:
+        if spec.name in known:
+            continue
+        for message in words:
+            found = re.finditer(spec.pattern, message.text[:MAX_SCAN_CHARS], re.IGNORECASE)
+            values = [value for m in found if (value := (m.group(1) or "").strip())]
+            if values:
+                value = values[-1]
+                facts.append(Fact(name=spec.name, value=value, source=message.id, confidence=0.5, at=message.at))
+                break
     return facts
+
+
+def _unconfirmed(fact: Fact) -> str:
+    return " (mentioned, unconfirmed)" if fact.confidence <= 0.5 else ""
 
 
 def _intent_summaries(signals: Sequence[Signals]) -> list[IntentSummary]:

@@ -70,7 +70,7 @@ class OfflineTriage:
         text = message.text
         language = message.language
         human = detect_human_request(text, language)
-        # "I don't need a human, just tell me where my order is": the declined part is no request, and the
+        # "I don't need a human, just tell me my balance": the declined part is no request, and the
         # rest of the sentence is what the customer wants.
         declined = detect_declined_human_request(text, language) if human is None else None
         read = without_declined_clause(text, declined) if declined is not None else text

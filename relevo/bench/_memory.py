@@ -38,7 +38,7 @@ def _records(size: int) -> list[MemoryRecord]:
     out: list[MemoryRecord] = []
     for n in range(size):
         customer = f"C-{n // _PER_CUSTOMER:07d}"
-        text = f"episode {n}: delivery delay, refund offered"
+        text = f"episode {n}: billing dispute, credit offered"
         out.append(
             MemoryRecord(
                 id=record_id(customer, "episode", f"episode:{n}", text),

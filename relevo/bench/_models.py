@@ -21,8 +21,8 @@ __all__ = ["bench_models"]
 
 def bench_models(*, calls: int = 200, progress: TextIO | None = None) -> dict[str, Any]:
     """Measure ``calls`` calls of each kind, interleaved, and report p50s in milliseconds."""
-    request = ModelRequest(messages=[UserTurn(content="Where is my order ORD-1042?")])
-    body = {"model": "bench", "messages": [{"role": "user", "content": "Where is my order ORD-1042?"}]}
+    request = ModelRequest(messages=[UserTurn(content="What is the status of request AB-1042?")])
+    body = {"model": "bench", "messages": [{"role": "user", "content": "What is the status of request AB-1042?"}]}
     with fake_openai_server("It is on its way.") as server, fake_openai_server("backup") as backup:
         adapter = LiteLLMModel("openai/bench", api_base=server.base_url, timeout=10)
         chain = ModelChain(

@@ -33,4 +33,4 @@ def with_builtin_intents(catalog: IntentCatalog) -> IntentCatalog:
     added = [intent for intent in builtin_intents().intents if intent.name not in own]
     if not added:
         return catalog
-    return IntentCatalog(intents=[*added, *catalog.intents])
+    return IntentCatalog(intents=[*added, *catalog.intents], facts=catalog.facts)

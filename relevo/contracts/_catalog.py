@@ -13,7 +13,7 @@ class Article(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str
-    """``KB-SHIP-01`` style; the same id across translations."""
+    """``KB-BILL-01`` style; the same id across translations."""
     title: str
     topic: str = Field(min_length=1)
     """The desk's own topic name (``roaming``, ``billing``...); an intent's ``kb_topic`` narrows retrieval to it."""
@@ -22,7 +22,8 @@ class Article(BaseModel):
 
 
 class FactSpec(BaseModel):
-    """A fact a declarative tool answer needs: how to find it in a message, and how to ask for it."""
+    """A fact the desk recognises in a customer's message (a reference such as an account, line or item number),
+    needed by a declarative tool answer or listed under the catalog's ``facts``: how to find it, how to ask for it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -83,10 +84,10 @@ class IntentDefinition(BaseModel):
     name: str
     description: str
     queue: str
-    """Where a handoff for this intent goes (orders, billing, returns, sales, support, general)."""
+    """Where a handoff for this intent goes: one of the desk's queues (``billing``, ``support``, ``general``...)."""
     skill: str
     required_facts: list[str] = Field(default_factory=list[str])
-    """Facts a human needs for this intent, e.g. ``order_id``; the packet lists those missing."""
+    """Facts a human needs for this intent, e.g. ``account_id``; the packet lists those missing."""
     kb_topic: str | None = None
     examples: dict[str, list[str]]
     """Language code -> example utterances."""
@@ -100,6 +101,18 @@ class IntentCatalog(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     intents: list[IntentDefinition]
+    facts: list[FactSpec] = Field(default_factory=list[FactSpec])
+    """Facts the desk recognises in customer messages outside any tool answer (an ``intents.yaml`` top-level
+    ``facts:`` list). A handoff packet carries one the customer mentioned that nothing confirmed, marked with
+    confidence 0.5, so the human need not ask for it again."""
+
+    def fact_specs(self) -> list[FactSpec]:
+        """Every fact the desk declares, the catalog's own first, then each tool answer's; one per name (the first
+        declaration wins)."""
+        found: dict[str, FactSpec] = {}
+        for spec in [*self.facts, *(f for i in self.intents if i.tool is not None for f in i.tool.facts)]:
+            found.setdefault(spec.name, spec)
+        return list(found.values())
 
     def get(self, name: str) -> IntentDefinition | None:
         for intent in self.intents:

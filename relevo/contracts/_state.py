@@ -82,15 +82,22 @@ Event = Annotated[
 
 
 class PendingOffer(BaseModel):
-    """A compensation the AI offered and the customer has not answered yet."""
+    """Something the AI offered that the customer has not accepted or declined yet (a credit, a fee waiver, a
+    voucher): the next "yes" or "no" answers it. Made by a tool that declares ``ToolEffects.offer``."""
 
     model_config = ConfigDict(frozen=True)
 
     offer_id: str
-    order_id: str
-    kind: str
+    tool: str = ""
+    """The tool that made the offer."""
+    reference: str = ""
+    """What the offer is for, as the tool was called with it (an account, a line, an item); empty: nothing named."""
+    kind: str = ""
+    """The tool's own kind of offer (``credit``, ``voucher``...)."""
     amount: float
-    currency: str
+    """In ``currency``; the most the AI may promise in its reply while the offer stands."""
+    currency: str = ""
+    """ISO 4217 code as the tool gave it; empty: the tool named none."""
     description: str
 
 

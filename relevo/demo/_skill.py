@@ -14,10 +14,9 @@ from datetime import date
 from typing import Any, cast
 
 from relevo.agents import OfflineTurn, format_date
-from relevo.contracts import Commitment, ConversationState, PendingOffer
-from relevo.models.offline import extract_order_ids
+from relevo.contracts import Commitment, ConversationState, IntentCatalog, PendingOffer
 
-__all__ = ["NEEDS_ORDER", "ORDER_INTENTS", "ShopSkill"]
+__all__ = ["NEEDS_ORDER", "ORDER_INTENTS", "ShopSkill", "mentioned_order_ids"]
 
 ORDER_INTENTS = frozenset(
     {
@@ -36,6 +35,18 @@ NEEDS_ORDER = frozenset({"order_status", "delivery_delay", "track_shipment", "ca
 """Intents that need an order to answer at all (the others are answered from the knowledge base without one)."""
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MIN_CONFIDENCE = 0.25
+
+
+def mentioned_order_ids(catalog: IntentCatalog, text: str) -> list[str]:
+    """The orders ``text`` names, as ``ORD-<number>``, first mention first, by the catalog's ``order_id`` fact
+    pattern (``ORD-1042``, ``order #1042``, ``pedido nº 1042``, ``đơn hàng 1042``); none without that fact."""
+    spec = next((f for f in catalog.fact_specs() if f.name == "order_id"), None)
+    found: list[str] = []
+    for match in re.finditer(spec.pattern, text, re.IGNORECASE) if spec is not None else ():
+        order_id = "ORD-" + match.group(1).upper()
+        if order_id not in found:
+            found.append(order_id)
+    return found
 
 
 class ShopSkill:
@@ -89,7 +100,8 @@ class _ShopTurn:
         return 0.0 if self.t.signals.intent in ORDER_INTENTS and self._mentioned_order() else _MIN_CONFIDENCE
 
     def _mentioned_order(self) -> str | None:
-        ids = extract_order_ids(self.t.turn.message.text)
+        """The last order this message names, as ``ORD-<number>`` (the ``order_id`` fact of intents.yaml)."""
+        ids = mentioned_order_ids(self.t.catalog, self.t.turn.message.text)
         return ids[-1] if ids else None
 
     # -- orders --------------------------------------------------------------------------------------
@@ -270,7 +282,8 @@ class _ShopTurn:
         offer = _mapping(result.data)
         pending = PendingOffer(
             offer_id=str(offer.get("offer_id", record.id)),
-            order_id=order_id,
+            tool="offer_compensation",
+            reference=order_id,
             kind=str(offer.get("kind", "")),
             amount=float(offer.get("amount", 0.0)),
             currency=str(offer.get("currency", "EUR")),
@@ -298,7 +311,7 @@ class _ShopTurn:
             self.t.add(self.t.render("anything_else"))
             self.t.attempt("answer", "offer_compensation", "declined", offer.offer_id)
             return
-        subject = f"Apply {offer.kind} {_money(offer)} for {offer.order_id} (offer {offer.offer_id})"
+        subject = f"Apply {offer.kind} {_money(offer)} for {offer.reference} (offer {offer.offer_id})"
         record, result = self.t.toolbox.call(
             "create_ticket", {"subject": subject, "body": offer.description, "priority": "normal"}
         )
@@ -311,7 +324,7 @@ class _ShopTurn:
         self.t.out.commitments.append(
             Commitment(
                 id=self.t.toolbox.context.new_id("cmt"),
-                what=f"{offer.description} ({_money(offer)}) for order {offer.order_id}, ticket {ticket}",
+                what=f"{offer.description} ({_money(offer)}) for order {offer.reference}, ticket {ticket}",
                 by="ai",
                 due=None,
                 source=record.id,
@@ -325,7 +338,7 @@ class _ShopTurn:
                 "offer_applied",
                 offer=offer.description,
                 amount=_money(offer),
-                order_id=offer.order_id,
+                order_id=offer.reference,
                 ticket=ticket,
             )
         )

@@ -18,7 +18,7 @@ from relevo import ToolError
 from relevo.contracts import Priority
 from relevo.demo._backend import StoreBackend
 from relevo.demo._schema import Customer, LoyaltyTier, Order, ShipmentEvent
-from relevo.tools import ToolContext, ToolRefused, ToolRegistry
+from relevo.tools import OfferTerms, ToolContext, ToolEffects, ToolRefused, ToolRegistry
 
 _ORDER_ID = re.compile(r"(?:ORD)?[\s#-]*(?P<number>\d+)")
 
@@ -345,6 +345,13 @@ def create_ticket(
 STORE_TOOLS = (lookup_customer, lookup_order, list_orders, track_shipment, offer_compensation, create_ticket)
 """The store tools, in the order they are registered."""
 
+STORE_TOOL_EFFECTS: dict[str, ToolEffects] = {
+    "lookup_order": ToolEffects(facts={"id": "order_id"}),
+    "offer_compensation": ToolEffects(offer=OfferTerms(reference="order_id", fact="compensation_offered")),
+    "create_ticket": ToolEffects(commitment="ticket {ticket_id}: {subject}"),
+}
+"""What a successful call of each store tool establishes when a model calls it (see ``relevo.tools.ToolEffects``)."""
+
 
 def register_store_tools(registry: ToolRegistry) -> None:
     """Add the store tools to a registry.
@@ -353,7 +360,7 @@ def register_store_tools(registry: ToolRegistry) -> None:
         ConfigurationError: one of their names is already registered.
     """
     for tool in STORE_TOOLS:
-        registry.register(tool)
+        registry.register(tool, effects=STORE_TOOL_EFFECTS.get(tool.__name__))
 
 
 def store_tools() -> ToolRegistry:
@@ -397,6 +404,7 @@ def _normalise_order_id(order_id: str) -> str:
 
 __all__ = [
     "STORE_TOOLS",
+    "STORE_TOOL_EFFECTS",
     "CompensationOffer",
     "OrderDetails",
     "OrderLine",

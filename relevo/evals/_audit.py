@@ -1,4 +1,4 @@
-"""A desk's own checks of an evaluated conversation (e.g. promises beyond its compensation policy)."""
+"""A desk's own checks of an evaluated conversation (e.g. promises beyond what its policy allows)."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def model_backed_agents(
     if (chain := _chain("triage", config, overrides.get("triage"))) is not None:
         assert isinstance(triage, OfflineTriage)
         triage = LLMTriage(
-            chain, triage, on_failure=failure, store_name=desk_name, min_confidence=config.triage.min_confidence
+            chain, triage, on_failure=failure, desk_name=desk_name, min_confidence=config.triage.min_confidence
         )
     if (chain := _chain("resolver", config, overrides.get("resolver"))) is not None:
         assert isinstance(resolver, OfflineResolver)
@@ -139,11 +139,11 @@ def model_backed_agents(
             guard_mode=config.guard.mode,
             on_ungrounded=config.guard.on_failure,
             allowed_urls=config.guard.allowed_urls,
-            store_name=desk_name,
+            desk_name=desk_name,
         )
     if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
         assert isinstance(summarizer, OfflineSummarizer)
         summarizer = LLMSummarizer(
-            chain, summarizer, after_handoff=config.models.summary_after_handoff, store_name=desk_name
+            chain, summarizer, after_handoff=config.models.summary_after_handoff, desk_name=desk_name
         )
     return SupportAgents(triage=triage, policy=offline.policy, resolver=resolver, summarizer=summarizer)

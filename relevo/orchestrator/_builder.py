@@ -39,7 +39,7 @@ from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
 from relevo.orchestrator._references import check_intent_references
-from relevo.tools import ToolRegistry
+from relevo.tools import ToolEffects, ToolRegistry
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
 
@@ -102,7 +102,7 @@ class DeskBuilder:
         self._catalog: IntentCatalog | None = None
         self._articles: Sequence[Article] | None = None
         self._tools: ToolRegistry | None = None
-        self._extra_tools: list[tuple[Callable[..., Any] | BaseTool, str | None]] = []
+        self._extra_tools: list[tuple[Callable[..., Any] | BaseTool, str | None, ToolEffects | None]] = []
         self._triggers: list[EscalationTrigger] = []
         self._without: list[str] = []
         self._routes: list[tuple[str, str | None, str | None, Priority | None]] = []
@@ -145,9 +145,12 @@ class DeskBuilder:
         self._tools = registry
         return self
 
-    def add_tool(self, tool: Callable[..., Any] | BaseTool, *, name: str | None = None) -> DeskBuilder:
-        """Register one more tool: a typed function (optionally taking ``ToolContext`` first) or a langchain tool."""
-        self._extra_tools.append((tool, name))
+    def add_tool(
+        self, tool: Callable[..., Any] | BaseTool, *, name: str | None = None, effects: ToolEffects | None = None
+    ) -> DeskBuilder:
+        """Register one more tool: a typed function (optionally taking ``ToolContext`` first) or a langchain tool;
+        ``effects`` declares the facts, offer or commitment its successful calls establish (:class:`ToolEffects`)."""
+        self._extra_tools.append((tool, name, effects))
         return self
 
     # -- behaviour -------------------------------------------------------------------------------------
@@ -228,8 +231,8 @@ class DeskBuilder:
         articles = self._articles if self._articles is not None else []
         embedder = self._embedder or default_embedder()
         tools = self._tools.copy() if self._tools is not None else ToolRegistry()
-        for tool, name in self._extra_tools:
-            tools.register(tool, name=name)
+        for tool, name, effects in self._extra_tools:
+            tools.register(tool, name=name, effects=effects)
         _check_tool_answers(catalog, tools)
         texts = ReplyTexts(self._profile)
         policy = self._policy or EscalationPolicy.from_config(self.config.escalation)

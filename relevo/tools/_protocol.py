@@ -80,6 +80,49 @@ class ToolSpec(BaseModel):
     parameters: dict[str, JsonValue]
 
 
+class OfferTerms(BaseModel):
+    """How to read an offer from a tool's result: something the customer must accept or decline (a credit, a
+    fee waiver, a voucher) before it is granted.
+
+    Each field names a field of the tool's result (``reference``: one of its call arguments). The AI may not
+    promise more than ``amount`` while the offer stands: the grounding guard flags any higher amount in a reply.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    amount: str = "amount"
+    """The result field holding the amount offered (a number, in ``currency``)."""
+    currency: str = "currency"
+    description: str = "description"
+    offer_id: str = "offer_id"
+    """The result field holding the offer's id; missing: the call's id."""
+    kind: str = "kind"
+    reference: str = ""
+    """The call argument naming what the offer is for (an account, an item); empty: none."""
+    fact: str = ""
+    """A fact recording the amount offered (``credit_offered``), so later turns know it was offered; empty: none."""
+
+
+class ToolEffects(BaseModel):
+    """What a successful call of a tool establishes in the conversation, declared when the tool is registered
+    (``ToolRegistry.register(..., effects=...)``, ``DeskBuilder.add_tool(..., effects=...)``).
+
+    A model-driven resolver reads these to record facts, a pending offer and commitments from the calls the
+    model makes; a failed or refused call establishes nothing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    facts: dict[str, str] = Field(default_factory=dict[str, str])
+    """Result field -> fact name recorded with the field's value (absent, null or empty fields record nothing),
+    e.g. ``{"id": "account_id"}``."""
+    offer: OfferTerms | None = None
+    """The result is an offer awaiting the customer's yes or no (see :class:`OfferTerms`)."""
+    commitment: str = ""
+    """A template of what the AI has now committed to, filled from the call's arguments, the result's fields and
+    ``{call_id}``, e.g. ``"ticket {ticket_id}: {subject}"``; empty: the call commits to nothing."""
+
+
 def sequential_ids(start: int = 1) -> Callable[[str], str]:
     """Return a deterministic id factory: ``prefix -> "prefix-0001"``, counting across prefixes."""
     counter = itertools.count(start)
@@ -90,4 +133,13 @@ def sequential_ids(start: int = 1) -> Callable[[str], str]:
     return new_id
 
 
-__all__ = ["ToolContext", "ToolErrorKind", "ToolRefused", "ToolResult", "ToolSpec", "sequential_ids"]
+__all__ = [
+    "OfferTerms",
+    "ToolContext",
+    "ToolEffects",
+    "ToolErrorKind",
+    "ToolRefused",
+    "ToolResult",
+    "ToolSpec",
+    "sequential_ids",
+]

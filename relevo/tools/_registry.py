@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, c
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from relevo._errors import BadInputError, ConfigurationError, ToolError
-from relevo.tools._protocol import ToolContext, ToolRefused, ToolResult, ToolSpec
+from relevo.tools._protocol import ToolContext, ToolEffects, ToolRefused, ToolResult, ToolSpec
 
 _ARG_LINE = re.compile(r"(?P<name>\w+)\s*(?:\([^)]*\))?\s*:\s*(?P<text>.*)")
 
@@ -23,9 +23,12 @@ class ToolRegistry:
 
     def __init__(self) -> None:
         self._tools: dict[str, _Tool] = {}
+        self._effects: dict[str, ToolEffects] = {}
 
-    def register(self, tool: Callable[..., object] | BaseTool, *, name: str | None = None) -> None:
-        """Add a tool under its own name (or ``name``).
+    def register(
+        self, tool: Callable[..., object] | BaseTool, *, name: str | None = None, effects: ToolEffects | None = None
+    ) -> None:
+        """Add a tool under its own name (or ``name``), with what its successful calls establish (``effects``).
 
         A plain function may take a ``ToolContext`` first parameter, injected and left out of the schema; its
         other parameters must be annotated, and its docstring's summary becomes the description.
@@ -38,11 +41,13 @@ class ToolRegistry:
         if tool_name in self._tools:
             raise ConfigurationError(f"a tool named {tool_name!r} is already registered; pass name= to rename one")
         self._tools[tool_name] = registered
+        self._effects[tool_name] = effects or ToolEffects()
 
     def copy(self) -> ToolRegistry:
         """A new registry with the same tools (registering into it leaves this one as it is)."""
         twin = ToolRegistry()
         twin._tools = dict(self._tools)
+        twin._effects = dict(self._effects)
         return twin
 
     def names(self) -> list[str]:
@@ -62,6 +67,16 @@ class ToolRegistry:
         if name not in self._tools:
             raise BadInputError(self._unknown(name))
         return self._tools[name].spec
+
+    def effects(self, name: str) -> ToolEffects:
+        """What a successful call of tool ``name`` establishes (nothing, unless declared at registration).
+
+        Raises:
+            BadInputError: no tool has this name.
+        """
+        if name not in self._effects:
+            raise BadInputError(self._unknown(name))
+        return self._effects[name]
 
     def __contains__(self, name: object) -> bool:
         return name in self._tools

@@ -6,7 +6,9 @@ import relevo.tools
 def test_public_names() -> None:
     assert sorted(relevo.tools.__all__) == sorted(
         [
+            "OfferTerms",
             "ToolContext",
+            "ToolEffects",
             "ToolErrorKind",
             "ToolRefused",
             "ToolRegistry",

@@ -17,7 +17,6 @@ from relevo.models.offline._cues import (
     detect_sensitive,
     detect_urgency,
     extract_amounts,
-    extract_order_ids,
     without_declined_clause,
 )
 from relevo.models.offline._dialogue_acts import DialogueAct, detect_dialogue_act
@@ -53,7 +52,6 @@ __all__ = [
     "detect_sensitive",
     "detect_urgency",
     "extract_amounts",
-    "extract_order_ids",
     "language_vocabulary",
     "names_no_topic",
     "score_sentiment",

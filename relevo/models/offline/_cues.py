@@ -1,4 +1,4 @@
-"""Deterministic cue detectors: human requests, rejections, sensitive topics, urgency, amounts, order ids.
+"""Deterministic cue detectors: human requests, rejections, sensitive topics, urgency, amounts.
 
 Phrase lists live in ``lexicons/*.yaml`` as regular expressions with ``<term>`` macros; they are compiled
 once. Every detector matches a normalised copy of the message (see :func:`normalise`) and reports the
@@ -33,7 +33,6 @@ __all__ = [
     "detect_urgency",
     "expand_terms",
     "extract_amounts",
-    "extract_order_ids",
     "parse_number",
 ]
 
@@ -607,7 +606,7 @@ def _is_shouted(words: str) -> bool:
     return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
-# --- amounts and order ids -----------------------------------------------------------------------------
+# --- amounts -----------------------------------------------------------------------------------------
 
 # "1 200,50" (French grouping) only with decimals: "2 150 €" could be two items at 150.
 _NUMBER = r"\d{1,3}(?: \d{3})+,\d{1,2}|\d{1,3}(?:[.,\u00a0\u202f\u2009]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
@@ -683,7 +682,8 @@ def extract_amounts(text: str) -> list[float]:
     """Money amounts in the order they appear: ``€150``, ``1.200,50 €``, ``R$ 300``, ``200k``, ``2 triệu``.
 
     A number only counts with a currency (symbol, code or word) or a money multiplier (``k``, ``triệu``);
-    order ids (``ORD-1042``) and plain years are ignored.
+    plain years, counts and digits inside a reference (letter-prefixed ids such as ``AB-1042``, ``#1042``,
+    ``1042/7``) are ignored.
     """
     amounts: list[float] = []
     for match in _AMOUNT.finditer(text[:MAX_SCAN_CHARS]):
@@ -697,29 +697,3 @@ def extract_amounts(text: str) -> list[float]:
             value /= 100
         amounts.append(round(value, 2))
     return amounts
-
-
-_ORDER_KEYWORDS = (
-    r"orders?|orden|pedidos?|encomenda|compra|commande|bestellung|purchase|don hang|don|ma don(?: hang)?|"
-    r"ma van don|van don"
-)
-_ORDER_FILLERS = r"number|no\.?|nr\.?|nro\.?|num\.?|numero|n°|n\.?|#|id|code|ref|is|was|es|e|so|ma|:"
-_CURRENCY_AHEAD = r"(?!\s?(?:€|\$|£|₫|euros?|usd|eur|reais|dollars?|pesos?|d[oó]lares|k\b|đ|vnd))"
-_ORDER_ID = re.compile(
-    rf"(?<![\w-])(?:"
-    rf"ord[-_ ]?#?(?P<prefixed>[a-z]*\d[a-z\d]{{2,19}})(?![\w-])"
-    rf"|(?:{_ORDER_KEYWORDS})(?:\s?(?:{_ORDER_FILLERS}))*\s?#?\s?(?P<number>\d{{3,20}})(?![\w.,]\d){_CURRENCY_AHEAD}"
-    rf")"
-)
-
-
-def extract_order_ids(text: str) -> list[str]:
-    """Order references, normalised to ``ORD-<id>``: ``ORD-1042``, ``ord 1042``, ``order #1042``,
-    ``pedido 1042``, ``đơn hàng 1042``. Duplicates are dropped; the first mention comes first."""
-    normalised = normalise(text)
-    found: list[str] = []
-    for match in _ORDER_ID.finditer(normalised.text):
-        order_id = "ORD-" + (match.group("prefixed") or match.group("number")).upper()
-        if order_id not in found:
-            found.append(order_id)
-    return found

@@ -128,7 +128,7 @@ def _compile(language: str, lexicon: _SentimentLanguage) -> _Scorer:
         entries.extend((alternative, valence) for alternative in _top_level_alternatives(regex))
     # Longest first, so "good morning" (a greeting) is found before "good" (praise).
     entries.sort(key=lambda entry: len(entry[0]), reverse=True)
-    # Emoji and punctuation cues may touch a word ("thanks😊", "order???"); words need boundaries.
+    # Emoji and punctuation cues may touch a word ("thanks😊", "help???"); words need boundaries.
     worded = [alternative for alternative, _ in entries if _starts_with_word(alternative)]
     unworded = [alternative for alternative, _ in entries if not _starts_with_word(alternative)]
     branches: list[str] = []
@@ -242,7 +242,7 @@ def _overlaps(hits: list[_Hit], start: int, end: int) -> bool:
 
 def _combined(words: float, faces: float) -> float:
     """Words and faces together: a face that agrees with the words restates their feeling (the stronger of
-    the two counts, "my order didn't arrive 😞" is as negative as its words); one that disagrees, or faces
+    the two counts, "my card still hasn't arrived 😞" is as negative as its words); one that disagrees, or faces
     alone, add up."""
     if words * faces > 0:
         return words if abs(words) >= abs(faces) else faces
@@ -258,7 +258,7 @@ def score_sentiment(text: str, language: str) -> SentimentReading:
             every lexicon when the language has none of its own.
 
     Returns:
-        A score in [-1, 1] (≈0 for a plain question such as "where is my order?") and the cues found.
+        A score in [-1, 1] (≈0 for a plain question such as "what is my balance?") and the cues found.
     """
     hits: list[_Hit] = []
     evidence: list[str] = []
