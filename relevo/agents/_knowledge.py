@@ -50,8 +50,14 @@ class KnowledgeBase:
         min_score: float,
         margin: float = 0.0,
         topic: str | None = None,
+        said: Sequence[str] = (),
     ) -> KnowledgeAnswer | None:
         """The best passage for ``question`` in ``language`` (or English), or ``None`` if nothing is good enough.
+
+        A passage the conversation has already heard (it appears in one of ``said``) gives way to the best
+        ranked one it has not heard that still reaches ``min_score``: a follow-up about one item of a list gets
+        the next relevant passage instead of the list again. Only when every relevant passage was said is the
+        best one returned again (and the policy may then see a loop).
 
         Args:
             question: the customer's words.
@@ -59,18 +65,25 @@ class KnowledgeBase:
             min_score: cosine similarity a passage must reach.
             margin: how much the best article must beat the runner-up by.
             topic: when the intent names a knowledge-base topic, articles of that topic are preferred.
+            said: what the assistant already said in this conversation (its earlier replies).
         """
         declined = detect_declined_human_request(question, language)
         if declined is not None:
             # "I never asked for a human, I asked how long returns take": search for what was asked.
             question = without_declined_clause(question, declined) or question
-        hits = self._index.search(question, language=language, top_k=4, min_score=min_score)
+        # Every relevant passage, so that the topic's articles are found even below other topics' best ones.
+        everything = len(self._index)
+        hits = self._index.search(
+            question, language=language, top_k=everything, min_score=min_score, per_document=everything
+        )
         if topic is not None:
             on_topic = [h for h in hits if self.topics.get(h.document_id) == topic]
             hits = on_topic or hits
         if not hits:
             return None
         best = hits[0]
-        if margin and len(hits) > 1 and best.score - hits[1].score < margin:
+        runner_up = next((h for h in hits if h.document_id != best.document_id), None)
+        if margin and runner_up is not None and best.score - runner_up.score < margin:
             return None
-        return KnowledgeAnswer(best.document_id, best.title, best.language, best.text, best.score)
+        unheard = next((h for h in hits if not any(h.text in earlier for earlier in said)), best)
+        return KnowledgeAnswer(unheard.document_id, unheard.title, unheard.language, unheard.text, unheard.score)

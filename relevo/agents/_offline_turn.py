@@ -124,8 +124,9 @@ class OfflineTurn:
     def knowledge_answer(self, intent: str, *, required: bool) -> bool:
         """Answer from the knowledge base (narrowed to the intent's ``kb_topic``), citing the article.
 
-        When nothing scores high enough: says "not sure" if ``required``, else nothing. Returns whether it
-        answered.
+        When nothing scores high enough: says "not sure" if ``required``, else nothing. A passage already said
+        in this conversation gives way to the next relevant one (:meth:`KnowledgeBase.answer`). Returns whether
+        it answered.
         """
         definition = self.catalog.get(intent)
         topic = definition.kb_topic if definition is not None else None
@@ -135,6 +136,7 @@ class OfflineTurn:
             min_score=self.config.kb_min_score,
             margin=self.config.kb_margin,
             topic=topic,
+            said=[m.text for m in self.state.messages if m.kind == "ai"],
         )
         if found is None:
             if required:

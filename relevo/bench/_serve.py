@@ -46,9 +46,7 @@ SCRIPTS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("C-1001", ("Hi there", "my headphones still haven't arrived", "yes please", "thanks, bye")),
     ("C-1006", ("How many days do I have to return an item?", "and how long does the refund take?", "thank you")),
     ("C-1002", ("Hola", "¿Dónde está mi pedido?", "Quiero hablar con un agente")),
-    # Not "posso pagar com boleto?": since passages became whole paragraphs the offline engine answers it with the
-    # same paragraph as the line before and hands off (loop_detected), which leaves "obrigado" to the human.
-    ("C-1003", ("Olá, quais são as formas de pagamento?", "posso pagar com PayPal?", "obrigado")),
+    ("C-1003", ("Olá, quais são as formas de pagamento?", "posso pagar com boleto?", "obrigado")),
     (None, ("Hello, what are your opening hours?", "how much does shipping cost to Spain?", "ok thanks")),
 )
 """One conversation each; every message of them gets exactly one reply (the last of C-1002 hands off)."""

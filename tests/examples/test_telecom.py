@@ -119,3 +119,31 @@ def test_bench_turn_and_demo_replay_its_scripted_scenarios() -> None:
     assert script is not None and all(not line.startswith("/") for _, lines in script for line in lines)
     assert ("V-1001", ("how much data do I have left?", "thanks, bye")) in script
     assert bench_script(desk_definition(DEFAULT_DESK)) is None  # the demo keeps its own conversations
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "follow_up", "ways"),
+    [
+        (
+            "en",
+            "how can I pay my bill?",
+            "can I pay my bill by card?",
+            "direct debit, card in the app, or bank transfer",
+        ),
+        ("es", "¿cómo puedo pagar la factura?", "¿puedo pagar la factura con tarjeta?", "domiciliación, con tarjeta"),
+        ("pt", "quais são as formas de pagar a fatura?", "posso pagar a fatura com cartão?", "débito direto, cartão"),
+    ],
+)
+def test_the_ways_to_pay_are_answered_and_a_follow_up_does_not_loop(
+    tmp_path: Path, telecom_context: RunContext, language: str, question: str, follow_up: str, ways: str
+) -> None:
+    builder = load_desk(TELECOM, load_config())
+    with builder.open_with_context(tmp_path / "data", telecom_context) as desk:
+        conv = desk.start()
+        first = desk.send(conv, question)
+        second = desk.send(conv, follow_up)
+        language_seen = desk.state(conv).language
+    assert first.reply is not None and ways in first.reply, first.reply
+    assert second.mode == "ai_active" and not (second.escalation and second.escalation.fired), second.escalation
+    assert second.reply and second.reply.split("\n(")[0] not in first.reply
+    assert language_seen == language

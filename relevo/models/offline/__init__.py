@@ -22,7 +22,7 @@ from relevo.models.offline._cues import (
 from relevo.models.offline._dialogue_acts import DialogueAct, detect_dialogue_act
 from relevo.models.offline._embeddings import E5Embedder, Embedder, EmbedKind, Vector
 from relevo.models.offline._language import LanguageGuess, detect_language, language_vocabulary, without_accents
-from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex, segment_passages
+from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex, passage_units, segment_passages
 from relevo.models.offline._sentiment import SentimentReading, score_sentiment
 from relevo.models.offline._specificity import names_no_topic
 
@@ -54,6 +54,7 @@ __all__ = [
     "extract_amounts",
     "language_vocabulary",
     "names_no_topic",
+    "passage_units",
     "score_sentiment",
     "segment_passages",
     "without_accents",
