@@ -13,23 +13,27 @@ from typing import Any
 from relevo._config import RelevoConfig
 from relevo._data_dir_lock import DataDirLock
 from relevo._errors import BadInputError, RelevoError
-from relevo._story import STORY, Chapter, run_line, run_story, story_json, story_text
+from relevo._story import Chapter, run_line, run_story, story_json, story_text
 from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
 from relevo.agents import OfflineTriage, render_card
 from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
 from relevo.desks import DEFAULT_DESK, DeskDefinition
 from relevo.evals import ScriptedTurn, load_suites
-from relevo.orchestrator import default_embedder, normalise_text
+from relevo.orchestrator import DeskBuilder, default_embedder, normalise_text
 
 __all__ = ["bench_script", "chat", "chat_script", "demo", "desk_story", "graph", "triage"]
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def desk_story(desk: DeskDefinition) -> tuple[Chapter, ...]:
-    """What ``relevo demo`` plays: the demo shop's story, or one chapter per scripted scenario of the desk."""
-    if desk.reference == DEFAULT_DESK or desk.scenarios is None:
-        return STORY if desk.reference == DEFAULT_DESK else ()
+def desk_story(desk: DeskDefinition, builder: DeskBuilder | None = None) -> tuple[Chapter, ...]:
+    """What ``relevo demo`` plays: the desk's own story (``DeskBuilder.with_story``), else one chapter per
+    scripted scenario of the desk (empty when it has neither). ``builder``: the desk's builder when already made."""
+    story = (builder or desk.builder()).story
+    if story:
+        return story
+    if desk.scenarios is None:
+        return ()
     chapters: list[Chapter] = []
     for suite in load_suites([str(desk.scenarios)]):
         for scenario in suite.scenarios:
@@ -56,9 +60,12 @@ def bench_script(desk: DeskDefinition) -> tuple[tuple[str | None, tuple[str, ...
 
 
 def demo(config: RelevoConfig, desk: DeskDefinition, *, data_dir: Path | None, as_json: bool) -> int:
-    story = desk_story(desk)
+    builder = desk.builder(config)
+    story = desk_story(desk, builder)
     if not story:
-        raise BadInputError(f"desk {desk.reference} has no scripted scenarios to play (add some under scenarios/)")
+        raise BadInputError(
+            f"desk {desk.reference} has no story and no scripted scenarios to play (add some under scenarios/)"
+        )
     with tempfile.TemporaryDirectory(prefix="relevo-demo-") as tmp:
         root = data_dir or Path(tmp)
         if not as_json:
@@ -66,7 +73,7 @@ def demo(config: RelevoConfig, desk: DeskDefinition, *, data_dir: Path | None, a
                 "relevo demo — loading the offline engine (first run embeds the catalog, ~1 min)…",
                 file=sys.stderr,
             )
-        with desk.builder(config).open(root) as opened:
+        with builder.open(root) as opened:
             results = run_story(opened, story)
         if as_json:
             print(json.dumps(story_json(results), ensure_ascii=False, indent=2))

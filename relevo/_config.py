@@ -16,6 +16,7 @@ __all__ = [
     "GuardConfig",
     "MemoryConfig",
     "ModelsConfig",
+    "ReasonRoute",
     "RelevoConfig",
     "ResolverConfig",
     "RoutingConfig",
@@ -119,7 +120,18 @@ class EscalationConfig(_Section):
     budget_exhausted: ToggleRule = ToggleRule()
 
 
+class ReasonRoute(_Section):
+    """Where the handoffs of one escalation reason go (``[routing.reason_queues]``)."""
+
+    queue: str = Field(min_length=1)
+    skill: str | None = None
+    """The skill asked of the agent; None: the queue's name."""
+
+
 class RoutingConfig(_Section):
+    reason_queues: dict[str, ReasonRoute] = Field(default_factory=dict[str, ReasonRoute])
+    """Escalation reason code -> queue (and skill) for its handoffs, e.g. ``lead_qualified = {queue = "sales"}``.
+    A reason not listed keeps the intent's queue; a trigger that names its own queue wins over both."""
     urgent_reasons: list[str] = Field(default_factory=list[str])
     high_reasons: list[str] = Field(default_factory=list[str])
     high_tiers: list[str] = Field(default_factory=list[str])

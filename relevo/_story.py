@@ -1,4 +1,4 @@
-"""The demo story: every part of relevo in a few short conversations on the demo store."""
+"""Play a desk's story (scripted conversations, human-side commands included) and render what happened."""
 
 from __future__ import annotations
 
@@ -8,49 +8,9 @@ from typing import Any
 from relevo._transcript import packet_json, turn_json, turn_lines
 from relevo.agents import render_card
 from relevo.contracts import HandoffPacket
-from relevo.orchestrator import SupportDesk, TurnResult
+from relevo.orchestrator import Chapter, SupportDesk, TurnResult
 
-__all__ = ["STORY", "Chapter", "run_line", "run_story"]
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """One conversation of the story: who, what they (and the human agent) say, and what it shows."""
-
-    title: str
-    shows: str
-    customer: str | None
-    script: tuple[str, ...]
-
-
-STORY: tuple[Chapter, ...] = (
-    Chapter(
-        title="A question answered from the knowledge base",
-        shows="the AI answers a policy question and names the article it quotes",
-        customer="C-1006",
-        script=("Hi! How many days do I have to return something I bought?", "Thanks!"),
-    ),
-    Chapter(
-        title="A delayed order: compensation, escalation, takeover and hand-back",
-        shows=(
-            "the AI recognises the customer, finds the late order and why, and offers what her tier allows; "
-            "a handoff packet with the customer, the order, the reasons and the attempts; the AI silent while "
-            "a human owns the conversation; after the hand-back the AI continues without asking again"
-        ),
-        customer="C-1001",
-        script=(
-            "Hi, my headphones still haven't arrived",
-            "Yes please",
-            "This is the second time an order is late, I need it for a trip on Sunday. I want to talk to a person.",
-            "/takeover Ana",
-            "Hello? Is anyone there?",
-            "/reply Hi Maria, Ana here. I've upgraded ORD-1042 to free express delivery: it arrives on Saturday.",
-            "/handback Upgraded ORD-1042 to free express delivery, arriving Saturday",
-            "Great. And can you confirm the status of the order now?",
-            "/resolve",
-        ),
-    ),
-)
+__all__ = ["Chapter", "ChapterResult", "run_line", "run_story", "story_json", "story_text"]
 
 
 @dataclass
@@ -61,7 +21,7 @@ class ChapterResult:
     packet: HandoffPacket | None = None
 
 
-def run_story(desk: SupportDesk, story: tuple[Chapter, ...] = STORY) -> list[ChapterResult]:
+def run_story(desk: SupportDesk, story: tuple[Chapter, ...]) -> list[ChapterResult]:
     """Run every chapter of ``story`` on ``desk`` and return what happened."""
     results: list[ChapterResult] = []
     for chapter in story:

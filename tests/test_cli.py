@@ -166,3 +166,23 @@ def test_demo_json_tells_the_whole_story(capsys: pytest.CaptureFixture[str]) -> 
     assert packet["attempts"] and packet["commitments"]
     after = delayed["turns"][-2]
     assert "ORD-1042" in after["reply"] and "order number" not in after["reply"]
+
+
+def test_demo_plays_the_story_the_desk_definition_carries(tmp_path: Path) -> None:
+    from relevo import DeskBuilder, RelevoConfig
+    from relevo._cli_commands import desk_story
+    from relevo.demo import STORY
+    from relevo.desks import DEFAULT_DESK, DeskDefinition, desk_definition, init_desk
+    from relevo.orchestrator import Chapter
+
+    assert desk_story(desk_definition(DEFAULT_DESK)) == STORY  # the demo is loaded like any desk
+    own = (Chapter(title="Hello", shows="a greeting", customer=None, script=("hi",)),)
+
+    def storied(config: RelevoConfig) -> DeskBuilder:
+        return DeskBuilder(config).with_story(own)
+
+    assert desk_story(DeskDefinition(reference="own:storied", factory=storied)) == own
+    assert desk_story(DeskDefinition(reference="own:plain", factory=DeskBuilder)) == ()
+    init_desk(tmp_path / "acme")  # a folder desk without a story: one chapter per scripted scenario
+    chapters = desk_story(desk_definition(tmp_path / "acme"))
+    assert chapters and all(c.script and "/" in c.shows for c in chapters)

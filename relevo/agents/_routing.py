@@ -10,7 +10,6 @@ from relevo.contracts import CustomerRef, EscalationReason, IntentCatalog, Prior
 __all__ = ["route_handoff"]
 
 _PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
-_REASON_QUEUES = {"lead_qualified": ("sales", "sales"), "policy_sensitive": ("support", "escalations")}
 
 
 def route_handoff(
@@ -23,7 +22,13 @@ def route_handoff(
     catalog: IntentCatalog,
     config: RoutingConfig,
 ) -> Route:
-    """The queue, skill, language and priority for a handoff."""
+    """The queue, skill, language and priority for a handoff.
+
+    Queue and skill: a reason whose trigger names a queue or skill, else the first reason listed in
+    ``config.reason_queues`` (the desk's ``[routing.reason_queues]``), else the intent's (``general`` for an
+    intent the catalog lacks). Priority: ``config``'s urgent/high reasons and tiers, the urgency score, and the
+    highest priority a reason asks for.
+    """
     codes = [r.code for r in reasons]
     definition = catalog.get(intent)
     queue, skill = (definition.queue, definition.skill) if definition is not None else ("general", "general")
@@ -32,10 +37,9 @@ def route_handoff(
         # A trigger that names its queue or skill (a retention rule -> retention) wins over the intent's.
         queue, skill = chosen.queue or queue, chosen.skill or chosen.queue or skill
     else:
-        for code in codes:
-            if code in _REASON_QUEUES:
-                queue, skill = _REASON_QUEUES[code]
-                break
+        routed = next((config.reason_queues[code] for code in codes if code in config.reason_queues), None)
+        if routed is not None:
+            queue, skill = routed.queue, routed.skill or routed.queue
     priority: Priority = "normal"
     if any(code in config.urgent_reasons for code in codes) or urgency >= 0.8:
         priority = "urgent"

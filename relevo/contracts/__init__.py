@@ -4,12 +4,19 @@ from relevo.contracts._builtin_intents import RESERVED_INTENTS, builtin_intents,
 from relevo.contracts._catalog import Article, FactSpec, IntentCatalog, IntentDefinition, ToolAnswer
 from relevo.contracts._desk import (
     SUPPORTED_LANGUAGES,
+    AgentSpec,
     CustomerDirectory,
     CustomerProfile,
     DeskProfile,
     InMemoryDirectory,
 )
-from relevo.contracts._escalation import EscalationDecision, EscalationReason, Priority, ReasonCode, Route
+from relevo.contracts._escalation import (
+    BUILTIN_REASON_CODES,
+    EscalationDecision, EscalationReason,
+    Priority,
+    ReasonCode,
+    Route,
+)
 from relevo.contracts._messages import (
     AIMessage,
     Channel,
@@ -45,9 +52,11 @@ from relevo.contracts._state import (
 )
 
 __all__ = [
+    "BUILTIN_REASON_CODES",
     "RESERVED_INTENTS",
     "SUPPORTED_LANGUAGES",
     "AIMessage",
+    "AgentSpec",
     "Article",
     "Attempt",
     "AttemptOutcome",

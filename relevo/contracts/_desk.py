@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "SUPPORTED_LANGUAGES",
+    "AgentSpec",
     "CustomerDirectory",
     "CustomerProfile",
     "DeskProfile",
@@ -23,6 +24,25 @@ SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "vi")
 """Languages the offline engine detects, classifies and answers in."""
 
 AttributeValue = str | int | float | bool
+
+
+class AgentSpec(BaseModel):
+    """A human agent of the desk: the console account ``relevo serve`` creates when its agents file does not
+    exist yet (desk.toml ``[[agents]]`` or ``DeskBuilder.with_agent_accounts``; passwords come from
+    ``RELEVO_DEMO_PASSWORD`` or are printed once).
+
+    ``skills`` name the queues or skills the agent takes handoffs for (``"*"``: all); ``languages`` the
+    conversation languages (``"*"``: all).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$")
+    name: str
+    role: Literal["agent", "admin"] = "agent"
+    skills: list[str] = Field(default_factory=lambda: ["*"])
+    languages: list[str] = Field(default_factory=lambda: ["*"])
+    available: bool = True
 
 
 class DeskProfile(BaseModel):

@@ -7,11 +7,31 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ReasonCode = str
-"""Built-in codes: explicit_request, negative_sentiment, sentiment_trend, out_of_scope, low_confidence,
-loop_detected, repeated_failure, policy_sensitive, lead_qualified, vip, tool_failure, model_error,
-budget_exhausted, processing_error (a customer message kept failing and was set aside: the server hands its
-conversation to a human), ungrounded_reply (a model-written reply failed the grounding guard twice). Custom
-triggers add their own."""
+"""An escalation reason: one of :data:`BUILTIN_REASON_CODES` or a custom trigger's code. Built-in codes:
+explicit_request, negative_sentiment, sentiment_trend, out_of_scope, low_confidence, loop_detected,
+repeated_failure, policy_sensitive, lead_qualified, vip, tool_failure, model_error, budget_exhausted,
+processing_error (a customer message kept failing and was set aside: the server hands its conversation to a
+human), ungrounded_reply (a model-written reply failed the grounding guard twice). Custom triggers add their
+own."""
+
+BUILTIN_REASON_CODES: tuple[ReasonCode, ...] = (
+    "explicit_request",
+    "negative_sentiment",
+    "sentiment_trend",
+    "out_of_scope",
+    "low_confidence",
+    "loop_detected",
+    "repeated_failure",
+    "policy_sensitive",
+    "lead_qualified",
+    "vip",
+    "tool_failure",
+    "model_error",
+    "budget_exhausted",
+    "processing_error",
+    "ungrounded_reply",
+)
+"""The reason codes relevo itself raises (settings may name these and the desk's custom triggers' codes)."""
 
 Priority = Literal["low", "normal", "high", "urgent"]
 

@@ -6,7 +6,15 @@ offline skill (orders, deliveries, compensation) live here. Nothing else in rele
 
 from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
-from relevo.demo._desk import DEMO_THRESHOLDS, demo_config, demo_directory, demo_profile, desk
+from relevo.demo._desk import (
+    DEMO_AGENTS,
+    DEMO_REASON_QUEUES,
+    DEMO_THRESHOLDS,
+    demo_config,
+    demo_directory,
+    demo_profile,
+    desk,
+)
 from relevo.demo._schema import (
     Article,
     CompensationPolicy,
@@ -31,6 +39,7 @@ from relevo.demo._store import (
     load_intent_catalog,
     load_store_data,
 )
+from relevo.demo._story import STORY
 from relevo.demo._tools import (
     STORE_TOOLS,
     CompensationOffer,
@@ -54,10 +63,13 @@ from relevo.demo._tools import (
 
 __all__ = [
     "DATA_DIR",
+    "DEMO_AGENTS",
+    "DEMO_REASON_QUEUES",
     "DEMO_THRESHOLDS",
     "NEEDS_ORDER",
     "ORDER_INTENTS",
     "STORE_TOOLS",
+    "STORY",
     "Article",
     "CompensationOffer",
     "CompensationPolicy",

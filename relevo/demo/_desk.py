@@ -12,16 +12,25 @@ from datetime import UTC, datetime, time
 import yaml
 
 from relevo import DeskBuilder, RelevoConfig, load_config
-from relevo.contracts import CustomerProfile, DeskProfile, InMemoryDirectory
+from relevo.contracts import AgentSpec, CustomerProfile, DeskProfile, InMemoryDirectory
 from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
 from relevo.demo._schema import StoreData
 from relevo.demo._skill import ShopSkill
 from relevo.demo._store import DATA_DIR, DemoStore, load_articles, load_intent_catalog, load_store_data
+from relevo.demo._story import STORY
 from relevo.demo._tools import store_tools
 from relevo.orchestrator import RunContext, fixed_clock
 
-__all__ = ["DEMO_THRESHOLDS", "demo_config", "demo_directory", "demo_profile", "desk"]
+__all__ = [
+    "DEMO_AGENTS",
+    "DEMO_REASON_QUEUES",
+    "DEMO_THRESHOLDS",
+    "demo_config",
+    "demo_directory",
+    "demo_profile",
+    "desk",
+]
 
 DEMO_THRESHOLDS: dict[str, list[str]] = {
     "escalation.policy_sensitive.amount_intents": ["refund_request", "complaint", "return_item", "delivery_delay"],
@@ -32,9 +41,33 @@ DEMO_THRESHOLDS: dict[str, list[str]] = {
 }
 """The shop's thresholds that name its own intents and tiers (used where the configuration leaves them empty)."""
 
+DEMO_REASON_QUEUES: dict[str, dict[str, str]] = {
+    "lead_qualified": {"queue": "sales", "skill": "sales"},
+    "policy_sensitive": {"queue": "support", "skill": "escalations"},
+}
+"""Where the shop sends handoffs by reason (``routing.reason_queues``, used where the configuration sets none)."""
+
+DEMO_AGENTS: tuple[AgentSpec, ...] = (
+    AgentSpec(
+        username="ana",
+        name="Ana Ribeiro",
+        skills=["orders", "returns", "general", "support"],
+        languages=["en", "es", "pt"],
+    ),
+    AgentSpec(
+        username="ben",
+        name="Ben Carter",
+        skills=["billing", "sales", "support", "general"],
+        languages=["en", "vi"],
+    ),
+    AgentSpec(username="admin", name="Team lead", role="admin", skills=["*"], languages=["*"], available=False),
+)
+"""The shop's team: the console accounts ``relevo serve`` creates on a fresh data directory."""
+
 
 def demo_config(config: RelevoConfig | None = None) -> RelevoConfig:
-    """``config`` (default: relevo's defaults) with the shop's intent and tier thresholds wherever it names none."""
+    """``config`` (default: relevo's defaults) with the shop's intent and tier thresholds and its reason queues
+    wherever it names none."""
     config = config or load_config()
     escalation = config.escalation
     sensitive, lead, vip = escalation.policy_sensitive, escalation.lead_qualified, escalation.vip
@@ -58,7 +91,13 @@ def demo_config(config: RelevoConfig | None = None) -> RelevoConfig:
             ),
         }
     )
-    routing = config.routing.model_copy(update={"high_tiers": pick(config.routing.high_tiers, "routing.high_tiers")})
+    routing = config.routing.model_validate(
+        {
+            **config.routing.model_dump(),
+            "high_tiers": pick(config.routing.high_tiers, "routing.high_tiers"),
+            "reason_queues": config.routing.model_dump()["reason_queues"] or DEMO_REASON_QUEUES,
+        }
+    )
     return config.model_copy(update={"escalation": escalation, "routing": routing})
 
 
@@ -95,7 +134,8 @@ def demo_directory(data: StoreData) -> InMemoryDirectory:
 
 
 def desk(config: RelevoConfig | None = None) -> DeskBuilder:
-    """The demo shop desk: its catalog, articles, customers, tools, offline skill, thresholds and fixed "today".
+    """The demo shop desk: its catalog, articles, customers, tools, offline skill, thresholds, fixed "today",
+    its team of agents and the story ``relevo demo`` plays.
 
     Loadable by name as ``relevo.demo:desk``, the same way as a user's ``package.module:function``.
     """
@@ -120,4 +160,6 @@ def desk(config: RelevoConfig | None = None) -> DeskBuilder:
         .add_offline_skill(ShopSkill())
         .with_clock(fixed_clock(start))
         .with_fresh_world(fresh_world)
+        .with_story(STORY)
+        .with_agent_accounts(DEMO_AGENTS)
     )

@@ -220,9 +220,12 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
         texts={key: {str(lang): text for lang, text in by_language.items()} for key, by_language in spec.texts.items()},
     )
     check_intent_references(config, catalog, spec.tiers)
+    _check_reason_queues(folder, file, config)
     builder = (DeskBuilder(config).with_profile(profile).with_catalog(catalog).with_articles(articles)).with_tools(
         ToolRegistry()
     )
+    if file.agents:
+        builder = builder.with_agent_accounts(file.agents)
     directory = _directory(folder, file)
     if directory is not None:
         builder = builder.with_directory(directory)
@@ -235,6 +238,26 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
             raise ConfigurationError(f"{folder / 'desk.toml'}: [python] extend returned {type(extended).__name__}")
         builder = extended
     return builder
+
+
+def _check_reason_queues(folder: Path, file: DeskFile, config: RelevoConfig) -> None:
+    """``[config.routing.reason_queues]`` may only send handoffs to queues ``[[queues]]`` declares (when any)."""
+    if not file.queues:
+        return
+    declared = {q.name for q in file.queues}
+    strays = {code: r.queue for code, r in config.routing.reason_queues.items() if r.queue not in declared}
+    if strays:
+        toml = folder / "desk.toml"
+        text = toml.read_text(encoding="utf-8")
+        raise DeskFileError(
+            toml,
+            [
+                f"line {_toml_line(text, ['config', 'routing', 'reason_queues', code])}: "
+                f"config.routing.reason_queues.{code}.queue: {queue!r} is not a queue desk.toml declares "
+                f"({', '.join(sorted(declared))})"
+                for code, queue in sorted(strays.items())
+            ],
+        )
 
 
 def _directory(folder: Path, file: DeskFile) -> Any:

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from relevo.contracts import AgentSpec
+
 __all__ = ["AgentSpec", "CustomerSource", "DeskFile", "DeskSection", "PythonSection", "QueueSpec"]
 
 Language = Literal["en", "es", "pt", "vi"]
@@ -48,18 +50,6 @@ class QueueSpec(_Section):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     skills: list[str] = Field(default_factory=list[str])
     description: str = ""
-
-
-class AgentSpec(_Section):
-    """``[[agents]]``: a console account ``relevo serve`` creates when its agents file does not exist yet
-    (passwords come from ``RELEVO_DEMO_PASSWORD`` or are printed once)."""
-
-    username: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,39}$")
-    name: str
-    role: Literal["agent", "admin"] = "agent"
-    skills: list[str] = Field(default_factory=lambda: ["*"])
-    languages: list[str] = Field(default_factory=lambda: ["*"])
-    available: bool = True
 
 
 class CustomerSource(_Section):

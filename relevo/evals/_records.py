@@ -42,7 +42,7 @@ class TurnRecord(BaseModel):
     reasons: list[str] = Field(default_factory=list[str])
     grounding: list[str] = Field(default_factory=list[str])
     states_facts: bool = False
-    """The AI reply states order or policy facts (order ids, amounts, dates, tracking numbers)."""
+    """The AI reply states facts that need grounding: references, amounts, percentages, dates, quantities."""
     repeat_asks: list[str] = Field(default_factory=list[str])
     """Facts the AI asked for although the conversation already knew them."""
     node_ms: dict[str, float] = Field(default_factory=dict[str, float])

@@ -45,12 +45,33 @@ from relevo.evals._simulator import CustomerSimulator
 from relevo.models import CallLedger
 from relevo.orchestrator import DeskBuilder, SupportAgents, SupportDesk, TurnResult
 
-__all__ = ["EvalJob", "NodeTimer", "run_job", "timed_desk"]
+__all__ = ["EvalJob", "NodeTimer", "run_job", "states_facts", "timed_desk"]
 
-_STATES_FACTS = re.compile(
-    r"ORD-\d{3,}|\b[A-Z]{2}\d{6,}[A-Z]{2}\b|\d+[.,]\d{2}\s?(?:€|EUR)|€\s?\d|\b\d+\s?%|"
-    r"\b\d{1,3}\s(?:days?|días|dias|ngày)\b",
+_UNITS = (
+    r"days?|hours?|weeks?|months?|years?|minutes?|días?|horas?|semanas?|meses|mes|años?|minutos?|dias?|anos?|"
+    r"ngày|giờ|tuần|tháng|năm|phút|GB|MB"
 )
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
+    r"diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
+)
+_CURRENCY = r"€|\$|£|¥|₫|R\$"
+_STATES_FACTS = re.compile(
+    r"\b(?:[A-Z]+-\d{3,}|[A-Z]{2,}\d{3,})[A-Z0-9-]*\b"  # references: ABC-1042, T-0001, AB123456789CD
+    rf"|\d(?:[\d.,]*\d)?\s?(?:{_CURRENCY}|[A-Z]{{3}}\b)|(?:{_CURRENCY})\s?\d"  # amounts with a currency
+    r"|\b\d+(?:[.,]\d+)?\s?%"  # percentages
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"  # dates in digits
+    rf"|(?i:\b(?:{_MONTHS})\.?\s\d{{1,2}}\b|\b\d{{1,2}}\s(?:de\s)?(?:{_MONTHS})\b)"  # dates with a month name
+    rf"|\b\d+(?:[.,]\d+)?\s(?:{_UNITS})\b",  # durations and quantities
+)
+"""What a reply states as a fact, in any desk and language: a reference-like token, an amount with a currency,
+a percentage, a date, or a number with a unit. Such a reply needs grounding (an article or a tool call)."""
+
+
+def states_facts(text: str) -> bool:
+    """Whether ``text`` states a fact that needs grounding (see :data:`_STATES_FACTS`)."""
+    return _STATES_FACTS.search(text) is not None
 
 
 # -- timing ---------------------------------------------------------------------------------------------------
@@ -314,7 +335,7 @@ def _turn_record(
     repeat = sorted(name for name in asked_for if before.fact(name) is not None)
     ai = [m for m in result.messages if isinstance(m, AIMessage)]
     grounding = sorted({g for m in ai for g in m.grounding})
-    states_facts = any(_STATES_FACTS.search(m.text) for m in ai)
+    stating = any(states_facts(m.text) for m in ai)
     escalated = before.mode != "pending_human" and after.mode == "pending_human"
     reasons = result.escalation.codes if result.escalation is not None and escalated else []
     if escalated and not reasons:
@@ -343,7 +364,7 @@ def _turn_record(
             reasons=reasons,
             grounding=grounding,
             # Replies to human-side commands relay what the human said: grounded in the human, not checked.
-            states_facts=states_facts and result.actor == "ai" and customer_turn is not None,
+            states_facts=stating and result.actor == "ai" and customer_turn is not None,
             repeat_asks=repeat,
             node_ms=node_ms,
             turn_ms=round(turn_ms, 3),
@@ -378,7 +399,7 @@ def _conversation(
     for t in turns:
         violations += [f"repeat_ask: step {t.step} asked again for {name}" for name in t.repeat_asks]
         if t.states_facts and not t.grounding:
-            violations.append(f"ungrounded_answer: step {t.step} states order/policy facts with no grounding")
+            violations.append(f"ungrounded_answer: step {t.step} states facts with no grounding")
         if t.actor == "ai" and t.reply and t.grounding and _CUT_PASSAGE.search(t.reply):
             violations.append(f"cut_passage: step {t.step} quotes a passage that ends on a colon")
     violations += _audit(state, desk)

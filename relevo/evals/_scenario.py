@@ -37,6 +37,8 @@ BUILTIN_SUITES = ("builtin", "load", "robustness")
 Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
 Language = Literal["en", "es", "pt", "vi"]
 HUMAN_COMMANDS = ("/takeover", "/reply", "/handback", "/resolve")
+_REPLACED: dict[str, str] = {"order_id": "answers: {order_id: VALUE} (the value given when the AI asks for that fact)"}
+"""Keys an older scenario format had under ``simulate`` -> what replaces them (named in the error)."""
 
 
 class ScenarioFileError(BadInputError):
@@ -102,15 +104,17 @@ Step = Annotated[str, Field(min_length=1)] | ScriptedTurn
 class SimulatedCustomer(_Model):
     """A small deterministic customer that reacts to the AI's replies.
 
-    It opens with ``opening``; gives ``order_id`` when the AI asks which order; answers a compensation offer
-    (``accept_offer``); otherwise says the answer did not help, ``insist`` times (default: the persona's
-    patience), and then does ``then``: ask for a human, thank and leave, or stop. Once the conversation is
-    with a human, it plays ``after_handoff`` (human commands and customer lines) and ends.
+    It opens with ``opening``; when the AI asks for a fact named in ``answers`` it gives that value (once, in a
+    neutral phrase of the persona's language: "It's {value}"); answers an offer (``accept_offer``); otherwise
+    says the answer did not help, ``insist`` times (default: the persona's patience), and then does ``then``: ask
+    for a human, thank and leave, or stop. Once the conversation is with a human, it plays ``after_handoff``
+    (human commands and customer lines) and ends.
     """
 
     opening: str
     opening_intent: str | None = None
-    order_id: str | None = None
+    answers: dict[str, str] = Field(default_factory=dict[str, str])
+    """Fact name -> the value the customer gives when the AI asks for that fact (a clarify target)."""
     accept_offer: bool = True
     insist: int | None = Field(default=None, ge=0, le=10)
     insist_lines: list[str] = Field(default_factory=list[str])
@@ -244,7 +248,10 @@ def parse_suite(text: str, source: str, *, default_name: str = "") -> Suite:
             loc = [p for p in err["loc"] if not (isinstance(p, str) and p in ("str", "ScriptedTurn"))]
             line = yaml_line(node, loc)
             field = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(f"line {line}: {field}: {err['msg']}")
+            message = err["msg"]
+            if err["type"] == "extra_forbidden" and "simulate" in loc and str(loc[-1]) in _REPLACED:
+                message = f"no longer a key: use {_REPLACED[str(loc[-1])]}"
+            problems.append(f"line {line}: {field}: {message}")
         raise ScenarioFileError(source, problems) from exc
 
 

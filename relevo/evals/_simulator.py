@@ -25,12 +25,8 @@ _ASK_HUMAN: dict[str, tuple[str, ...]] = {
 _THANKS = {"en": "Thanks, bye!", "es": "¡Gracias, adiós!", "pt": "Obrigado, tchau!", "vi": "Cảm ơn, tạm biệt!"}
 _YES = {"en": "Yes please", "es": "Sí, por favor", "pt": "Sim, por favor", "vi": "Vâng, được"}
 _NO = {"en": "No thanks", "es": "No, gracias", "pt": "Não, obrigado", "vi": "Không, cảm ơn"}
-_ORDER = {
-    "en": "It's order {order_id}",
-    "es": "Es el pedido {order_id}",
-    "pt": "É o pedido {order_id}",
-    "vi": "Đơn hàng {order_id}",
-}
+_ANSWER = {"en": "It's {value}", "es": "Es {value}", "pt": "É {value}", "vi": "Là {value}"}
+"""How the customer gives what the AI asked for (one value; several are joined with ``, ``)."""
 
 
 @dataclass
@@ -43,7 +39,8 @@ class CustomerSimulator:
     turns: int = 0
     insisted: int = 0
     asked_human: bool = False
-    gave_order: bool = False
+    given: set[str] = field(default_factory=set[str])
+    """Facts already given (each is given once: asked again, the customer does not repeat it)."""
     queued: list[str] = field(default_factory=list[str])
     handed_off: bool = False
 
@@ -56,7 +53,8 @@ class CustomerSimulator:
 
         Args:
             state: the conversation after the last step.
-            asked_for: what the AI asked for in its last reply (clarify targets such as ``order_id``).
+            asked_for: the facts the AI asked for in its last reply (its clarify attempts' targets); those the
+                scenario's ``answers`` holds and the customer has not given yet are answered first.
         """
         if self.queued:
             return self._step(self.queued.pop(0))
@@ -67,9 +65,11 @@ class CustomerSimulator:
         if state.mode != "ai_active" or self.turns >= self.spec.max_turns:
             return None
         lang = self.persona.language
-        if "order_id" in asked_for and self.spec.order_id and not self.gave_order:
-            self.gave_order = True
-            return self._customer(_ORDER[lang].format(order_id=self.spec.order_id))
+        wanted = [name for name in self.spec.answers if name in asked_for and name not in self.given]
+        if wanted:
+            self.given.update(wanted)
+            value = ", ".join(self.spec.answers[name] for name in wanted)
+            return self._customer(_ANSWER[lang].format(value=value))
         if state.pending_offer is not None:
             return self._customer(_YES[lang] if self.spec.accept_offer else _NO[lang])
         limit = self.persona.patience if self.spec.insist is None else self.spec.insist

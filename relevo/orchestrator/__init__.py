@@ -6,11 +6,13 @@ from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import NodeName, SupportGraph, SupportGraphBuilder, specialist_node
 from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer, relevo_serializer
-from relevo.orchestrator._references import check_intent_references
+from relevo.orchestrator._references import check_intent_references, check_reason_references
+from relevo.orchestrator._story import Chapter
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
+    "Chapter",
     "Clock",
     "DeskBuilder",
     "NodeName",
@@ -23,6 +25,7 @@ __all__ = [
     "TurnIds",
     "TurnResult",
     "check_intent_references",
+    "check_reason_references",
     "default_embedder",
     "embedding_cache_path",
     "fixed_clock",

@@ -29,7 +29,16 @@ from relevo.agents import (
     Triage,
 )
 from relevo.agents._resolver import OfflineSkill
-from relevo.contracts import Article, CustomerDirectory, DeskProfile, InMemoryDirectory, IntentCatalog, Priority
+from relevo.contracts import (
+    BUILTIN_REASON_CODES,
+    AgentSpec,
+    Article,
+    CustomerDirectory,
+    DeskProfile,
+    InMemoryDirectory,
+    IntentCatalog,
+    Priority,
+)
 from relevo.memory import CustomerMemory
 from relevo.models import ModelPort
 from relevo.models.offline import E5Embedder, Embedder
@@ -38,7 +47,8 @@ from relevo.orchestrator._context import Clock, RunContext, SupportAgents
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
-from relevo.orchestrator._references import check_intent_references
+from relevo.orchestrator._references import check_intent_references, check_reason_references
+from relevo.orchestrator._story import Chapter
 from relevo.tools import ToolEffects, ToolRegistry
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
@@ -99,6 +109,8 @@ class DeskBuilder:
         self._services: list[object] = []
         self._skills: list[OfflineSkill] = []
         self._fresh_world: Callable[[RunContext], RunContext] | None = None
+        self._story: tuple[Chapter, ...] = ()
+        self._agent_accounts: tuple[AgentSpec, ...] = ()
         self._catalog: IntentCatalog | None = None
         self._articles: Sequence[Article] | None = None
         self._tools: ToolRegistry | None = None
@@ -175,6 +187,26 @@ class DeskBuilder:
         self._fresh_world = fresh
         return self
 
+    def with_agent_accounts(self, accounts: Sequence[AgentSpec]) -> DeskBuilder:
+        """The human agents ``relevo serve`` creates console accounts for (usernames, skills, languages)."""
+        self._agent_accounts = tuple(accounts)
+        return self
+
+    @property
+    def agent_accounts(self) -> tuple[AgentSpec, ...]:
+        """The desk's human agents (see :meth:`with_agent_accounts`); empty when it names none."""
+        return self._agent_accounts
+
+    def with_story(self, chapters: Sequence[Chapter]) -> DeskBuilder:
+        """The conversations ``relevo demo`` plays on this desk (default: one per scripted scenario)."""
+        self._story = tuple(chapters)
+        return self
+
+    @property
+    def story(self) -> tuple[Chapter, ...]:
+        """The desk's own story (see :meth:`with_story`); empty when it has none."""
+        return self._story
+
     def route_trigger(
         self, code: str, *, queue: str | None = None, skill: str | None = None, priority: Priority | None = None
     ) -> DeskBuilder:
@@ -223,7 +255,8 @@ class DeskBuilder:
 
         Raises:
             ConfigurationError: a tool name is registered twice, an intent's tool answer names a tool the desk
-                does not have, or a threshold names an intent the catalog lacks or a tier the desk does not rank.
+                does not have, a threshold names an intent the catalog lacks or a tier the desk does not rank, or
+                a routing setting names a reason code no trigger raises.
         """
         # relevo's conversational intents (greeting, thanks_goodbye, ...) join any catalog that lacks them.
         catalog = (self._catalog or IntentCatalog(intents=[])).with_builtins()
@@ -242,6 +275,11 @@ class DeskBuilder:
             policy = policy.with_trigger(extra)
         for code, queue, skill, priority in self._routes:
             policy = policy.routed(code, queue=queue, skill=skill, priority=priority)
+        raised = {t.code for t in policy.triggers}
+        check_reason_references(self.config, raised)
+        strays = sorted({code for code, *_ in self._routes} - raised - set(BUILTIN_REASON_CODES))
+        if strays:
+            raise ConfigurationError(f"route_trigger names reasons no trigger raises: {', '.join(strays)}")
         knowledge = KnowledgeBase(embedder, articles)
         offline = SupportAgents(
             triage=OfflineTriage(catalog, embedder, self.config.triage),

@@ -1,18 +1,19 @@
-"""Check, when a desk loads, that its settings name only intents its catalog has and tiers it ranks.
+"""Check, when a desk loads, that its settings name only intents its catalog has, tiers it ranks and escalation
+reasons that exist.
 
-A threshold naming an intent the catalog lacks would silently match nothing; it is a configuration error instead,
-raised before the first message.
+A threshold naming an intent the catalog lacks (or a routing rule naming a reason no trigger raises) would
+silently match nothing; it is a configuration error instead, raised before the first message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from relevo._config import RelevoConfig
 from relevo._errors import ConfigurationError
-from relevo.contracts import IntentCatalog
+from relevo.contracts import BUILTIN_REASON_CODES, IntentCatalog
 
-__all__ = ["INTENT_KEYS", "TIER_KEYS", "check_intent_references"]
+__all__ = ["INTENT_KEYS", "REASON_KEYS", "TIER_KEYS", "check_intent_references", "check_reason_references"]
 
 INTENT_KEYS: dict[str, Callable[[RelevoConfig], Sequence[str]]] = {
     "escalation.policy_sensitive.amount_intents": lambda c: c.escalation.policy_sensitive.amount_intents,
@@ -26,6 +27,13 @@ TIER_KEYS: dict[str, Callable[[RelevoConfig], Sequence[str]]] = {
     "routing.high_tiers": lambda c: c.routing.high_tiers,
 }
 """Settings whose values are customer tiers (dotted key -> getter)."""
+
+REASON_KEYS: dict[str, Callable[[RelevoConfig], Sequence[str]]] = {
+    "routing.reason_queues": lambda c: list(c.routing.reason_queues),
+    "routing.urgent_reasons": lambda c: c.routing.urgent_reasons,
+    "routing.high_reasons": lambda c: c.routing.high_reasons,
+}
+"""Settings whose values (or keys) are escalation reason codes (dotted key -> getter)."""
 
 
 def check_intent_references(config: RelevoConfig, catalog: IntentCatalog, tiers: Sequence[str] | None = None) -> None:
@@ -56,3 +64,25 @@ def check_intent_references(config: RelevoConfig, catalog: IntentCatalog, tiers:
         ]
     if problems:
         raise ConfigurationError("; ".join(problems) + f" (intents: {', '.join(sorted(known))})")
+
+
+def check_reason_references(config: RelevoConfig, custom_codes: Collection[str] = ()) -> None:
+    """Raise when a setting names an escalation reason that neither relevo nor the desk's triggers raise.
+
+    Args:
+        config: the desk's settings.
+        custom_codes: the codes of the desk's own triggers (``DeskBuilder.add_trigger``).
+
+    Raises:
+        ConfigurationError: naming every offending key and code, e.g.
+            ``routing.reason_queues names reason 'lead_qualifed', which no trigger raises``.
+    """
+    known = {*BUILTIN_REASON_CODES, *custom_codes}
+    problems = [
+        f"{key} names reason {code!r}, which no trigger raises"
+        for key, get in REASON_KEYS.items()
+        for code in get(config)
+        if code not in known
+    ]
+    if problems:
+        raise ConfigurationError("; ".join(problems) + f" (reasons: {', '.join(sorted(known))})")

@@ -5,7 +5,7 @@ inbox, locks and board in ``serve.sqlite``, memory in an embedded Chroma. ``RELE
 ``RELEVO_CHROMA_URL`` switch to PostgreSQL and a Chroma server so several processes share the work.
 """
 
-from relevo.server._agents import DEMO_AGENTS, AgentAccount, AgentDirectory, hash_password, verify_password
+from relevo.server._agents import DEFAULT_AGENTS, AgentAccount, AgentDirectory, hash_password, verify_password
 from relevo.server._app import create_app
 from relevo.server._board import Kpis, choose_agent, compute_kpis, queue_for
 from relevo.server._ports import BoardRow, Claim, DeadLetter, DeliveryStatus, Inbound, ServeStore
@@ -17,7 +17,7 @@ from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._tokens import TokenSigner
 
 __all__ = [
-    "DEMO_AGENTS",
+    "DEFAULT_AGENTS",
     "AccessError",
     "AgentAccount",
     "AgentDirectory",

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from relevo._errors import BadInputError, ConfigurationError, StorageError
 
 __all__ = [
-    "DEMO_AGENTS",
+    "DEFAULT_AGENTS",
     "AgentAccount",
     "AgentDirectory",
     "LastAdminError",
@@ -96,7 +96,7 @@ class AgentAccount(BaseModel):
     password_hash: str = Field(default="", repr=False)
     changed_at: float | None = None
     """When the password or role last changed, or the account was created through :meth:`AgentDirectory.save`
-    (Unix seconds); tokens issued before are refused. None: never (the demo accounts a fresh server writes)."""
+    (Unix seconds); tokens issued before are refused. None: never (the accounts a fresh server writes)."""
 
     def signed_in_before_change(self, issued_at: float) -> bool:
         """Whether a token issued at ``issued_at`` (Unix seconds) predates the last password or role change."""
@@ -116,22 +116,12 @@ class AgentAccount(BaseModel):
         return skilled and speaks
 
 
-DEMO_AGENTS: tuple[AgentAccount, ...] = (
-    AgentAccount(
-        username="ana",
-        name="Ana Ribeiro",
-        skills=["orders", "returns", "general", "support"],
-        languages=["en", "es", "pt"],
-    ),
-    AgentAccount(
-        username="ben",
-        name="Ben Carter",
-        skills=["billing", "sales", "support", "general"],
-        languages=["en", "vi"],
-    ),
+DEFAULT_AGENTS: tuple[AgentAccount, ...] = (
+    AgentAccount(username="agent", name="Agent", skills=["*"], languages=["*"]),
     AgentAccount(username="admin", name="Team lead", role="admin", skills=["*"], languages=["*"], available=False),
 )
-"""Created by ``relevo serve`` on a data directory without an agents file."""
+"""The accounts ``relevo serve`` creates for a desk that names no agents: one agent for every queue and
+language, and an admin (who adds the real team in the console)."""
 
 
 class _AgentsFile(BaseModel):
@@ -262,9 +252,9 @@ class AgentDirectory:
             self._write()
             return True
 
-    def create_demo_agents(self, password: str, accounts: Sequence[AgentAccount] = DEMO_AGENTS) -> list[AgentAccount]:
-        """Write ``accounts`` (default :data:`DEMO_AGENTS`) with ``password`` when the file does not exist yet;
-        [] when it does."""
+    def create_initial_agents(self, password: str, accounts: Sequence[AgentAccount]) -> list[AgentAccount]:
+        """Write ``accounts`` (the desk's team, or :data:`DEFAULT_AGENTS`) with ``password`` when the file does
+        not exist yet; [] when it does."""
         with self._guard:
             if self.exists():
                 return []

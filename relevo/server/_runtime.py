@@ -21,8 +21,8 @@ from relevo._data_dir_lock import DataDirLock
 from relevo._errors import ConfigurationError
 from relevo.channels import ChannelGateway
 from relevo.desks import DEFAULT_DESK, DeskDefinition, desk_definition
-from relevo.orchestrator import RunContext, SupportDesk
-from relevo.server._agents import DEMO_AGENTS, AgentAccount, AgentDirectory
+from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk
+from relevo.server._agents import DEFAULT_AGENTS, AgentAccount, AgentDirectory
 from relevo.server._ports import ServeStore
 from relevo.server._service import ServeService
 from relevo.server._settings import ServeSettings
@@ -90,17 +90,12 @@ def serve_config(settings: ServeSettings, environ: Mapping[str, str] | None = No
     return load_config(settings.config, overrides=overrides, environ=os.environ if environ is None else environ)
 
 
-def desk_accounts(definition: DeskDefinition) -> list[AgentAccount]:
-    """The console accounts a desk declares (``[[agents]]``); the demo shop's team for the demo; otherwise one
-    agent for every queue and an admin."""
-    if definition.agents:
-        return [AgentAccount.model_validate(spec.model_dump()) for spec in definition.agents]
-    if definition.reference == DEFAULT_DESK:
-        return list(DEMO_AGENTS)
-    return [
-        AgentAccount(username="agent", name="Agent", skills=["*"], languages=["*"]),
-        AgentAccount(username="admin", name="Team lead", role="admin", skills=["*"], languages=["*"], available=False),
-    ]
+def desk_accounts(builder: DeskBuilder) -> list[AgentAccount]:
+    """The console accounts for a fresh data directory: the desk's agents (desk.toml ``[[agents]]`` or
+    ``DeskBuilder.with_agent_accounts``), else :data:`DEFAULT_AGENTS` (one agent for every queue, an admin)."""
+    if builder.agent_accounts:
+        return [AgentAccount.model_validate(spec.model_dump()) for spec in builder.agent_accounts]
+    return list(DEFAULT_AGENTS)
 
 
 def open_serve_store(config: RelevoConfig, data_dir: Path) -> ServeStore:
@@ -158,6 +153,7 @@ def _open_runtime(
     context: RunContext | None,
     gateway: ChannelGateway | None,
 ) -> ServerRuntime:
+    builder = definition.builder(config)
     agents = AgentDirectory(settings.agents_file or definition.agents_file or data_dir / "agents.json")
     created: list[AgentAccount] = []
     generated: str | None = None
@@ -165,7 +161,7 @@ def _open_runtime(
         password = settings.demo_password.get_secret_value() if settings.demo_password is not None else None
         if password is None:
             generated = password = secrets.token_urlsafe(12)
-        created = agents.create_demo_agents(password, desk_accounts(definition))
+        created = agents.create_initial_agents(password, desk_accounts(builder))
     secret = (
         settings.secret_key.get_secret_value().encode("utf-8")
         if settings.secret_key is not None
@@ -175,7 +171,6 @@ def _open_runtime(
         raise ConfigurationError("RELEVO_SECRET_KEY needs at least 16 characters")
     signer = TokenSigner(secret)
     channels = gateway if gateway is not None else ChannelGateway.from_env()
-    builder = definition.builder(config)
     desk = builder.open_with_context(data_dir, context) if context is not None else builder.open(data_dir)
     try:
         store = open_serve_store(config, data_dir)

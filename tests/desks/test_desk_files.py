@@ -171,3 +171,29 @@ def test_two_desks_with_the_same_file_names_do_not_share_modules(acme: Path, tmp
     (other / "tools.py").write_text("TOOLS = []\n", encoding="utf-8")
     load_desk(acme)
     load_desk(other)  # its own tools.py, not acme's cached module
+
+
+def _route(acme: Path, line: str) -> None:
+    toml = acme / "desk.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + f"\n[config.routing.reason_queues]\n{line}\n", encoding="utf-8")
+
+
+def test_reason_queues_route_a_reason_to_a_declared_queue(acme: Path) -> None:
+    _route(acme, 'explicit_request = { queue = "membership" }')
+    routes = load_desk(acme).config.routing.reason_queues
+    assert {code: (r.queue, r.skill) for code, r in routes.items()} == {"explicit_request": ("membership", None)}
+
+
+def test_reason_queues_naming_a_queue_the_desk_does_not_declare_is_named(acme: Path) -> None:
+    _route(acme, 'lead_qualified = { queue = "sales", skill = "sales" }')
+    line = _line_of(acme / "desk.toml", "lead_qualified =")
+    key = r"config\.routing\.reason_queues\.lead_qualified\.queue"
+    expected = rf"desk\.toml: line {line}: {key}: 'sales' is not a queue"
+    with pytest.raises(DeskFileError, match=expected):
+        load_desk(acme)
+
+
+def test_reason_queues_naming_a_reason_no_trigger_raises_fails_at_load(acme: Path) -> None:
+    _route(acme, 'lead_qualifed = { queue = "membership" }')
+    with pytest.raises(ConfigurationError, match=r"routing\.reason_queues names reason 'lead_qualifed'"):
+        load_desk(acme).context()

@@ -87,3 +87,80 @@ def test_gates_know_which_way_is_better() -> None:
         check_gates(metrics, {"nope": 1})
     with pytest.raises(BadInputError, match="metric=value"):
         parse_gate("recall")
+
+
+OLD_KEY = """\
+name: old
+scenarios:
+  - id: asks-which
+    simulate:
+      opening: "Can you check it?"
+      order_id: X-1
+    expect: {escalate: false}
+"""
+
+
+def test_a_removed_simulator_key_names_file_line_and_the_new_key(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(OLD_KEY, encoding="utf-8")
+    expected = r"old\.yaml: line 6: scenarios\.0\.simulate\.order_id: no longer a key: use answers: \{order_id: VALUE\}"
+    with pytest.raises(ScenarioFileError, match=expected):
+        load_suite(path)
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "It's Italy"), ("es", "Es Italy"), ("pt", "É Italy"), ("vi", "Là Italy")],
+)
+def test_the_simulated_customer_answers_the_fact_asked_for_once(language: str, line: str) -> None:
+    import random
+
+    from relevo.contracts import ConversationState, CustomerRef
+    from relevo.evals import Persona, SimulatedCustomer
+    from relevo.evals._simulator import CustomerSimulator
+
+    spec = SimulatedCustomer(opening="roaming please", answers={"country": "Italy", "line": "+34 600"}, insist=0)
+    sim = CustomerSimulator(spec, Persona(language=language), random.Random(0))  # pyright: ignore[reportArgumentType]
+    state = ConversationState(conversation_id="c", customer=CustomerRef(id="guest"))
+    assert sim.first() == "roaming please"
+    assert sim.next(state, {"country"}) == line
+    assert sim.next(state, {"country"}) != line  # given once: asked again, the customer does not repeat it
+    both = CustomerSimulator(spec, Persona(language=language), random.Random(0))  # pyright: ignore[reportArgumentType]
+    said = both.next(state, {"country", "line", "plan"})  # what the scenario does not know is not invented
+    assert said is not None and said.endswith("Italy, +34 600")
+    assert both.next(state, {"plan"}) != said
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("Your reference is ABC-1042", True),
+        ("Ticket T-0001 is open", True),
+        ("Tracking AB123456789CD", True),
+        ("That is 12,50 € back", True),
+        ("Reembolso de R$ 30,00", True),
+        ("It costs $15 a day", True),
+        ("Cuesta 100 EUR", True),
+        ("15 % off", True),
+        ("Arrives 2026-11-25", True),
+        ("Llega el 25/11/2026", True),
+        ("Arrives November 25", True),
+        ("Llega el 25 de noviembre", True),
+        ("Chega a 25 de novembro", True),
+        ("You have 30 days", True),
+        ("Tienes 30 días", True),
+        ("Você tem 30 dias", True),
+        ("Bạn có 30 ngày", True),
+        ("You have 5 GB left", True),
+        ("Hello! How can I help?", False),
+        ("Hola, ¿en qué puedo ayudarte?", False),
+        ("Olá! Posso ajudar?", False),
+        ("Xin chào! Tôi có thể giúp gì?", False),
+        ("I may help you with that", False),
+        ("Is there anything else?", False),
+    ],
+)
+def test_what_counts_as_stating_a_fact_is_the_same_for_every_desk(text: str, stated: bool) -> None:
+    from relevo.evals._runner import states_facts
+
+    assert states_facts(text) is stated

@@ -138,7 +138,7 @@ def test_kpis() -> None:
 
 def test_public_names() -> None:
     assert set(relevo.server.__all__) == {
-        "DEMO_AGENTS",
+        "DEFAULT_AGENTS",
         "AccessError",
         "AgentAccount",
         "AgentDirectory",
