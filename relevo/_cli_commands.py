@@ -29,13 +29,13 @@ _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 def desk_story(desk: DeskDefinition, builder: DeskBuilder | None = None) -> tuple[Chapter, ...]:
     """What ``relevo demo`` plays: the desk's own story (``DeskBuilder.with_story``), else one chapter per
     scripted scenario of the desk (empty when it has neither). ``builder``: the desk's builder when already made."""
-    story = (builder or desk.builder()).story
-    if story:
-        return story
-    if desk.scenarios is None:
+    builder = builder or desk.builder()
+    if builder.story:
+        return builder.story
+    if builder.scenarios is None:
         return ()
     chapters: list[Chapter] = []
-    for suite in load_suites([str(desk.scenarios)]):
+    for suite in load_suites([], scenarios=builder.scenarios):
         for scenario in suite.scenarios:
             if not scenario.turns:
                 continue

@@ -107,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "suite",
         nargs="*",
-        help="scenario files or folders, or 'builtin'/'load' (default: the desk's scenarios/, or builtin)",
+        help="scenario files or folders, or a named suite of the desk (a subfolder of its scenarios, e.g. the "
+        "demo's load and robustness); default: the desk's scenarios",
     )
     run.add_argument("--config", dest="eval_configs", type=Path, action="append", default=[], help="a relevo TOML")
     run.add_argument("--report", type=Path, help="write a self-contained HTML report here")

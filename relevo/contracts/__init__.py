@@ -12,7 +12,8 @@ from relevo.contracts._desk import (
 )
 from relevo.contracts._escalation import (
     BUILTIN_REASON_CODES,
-    EscalationDecision, EscalationReason,
+    EscalationDecision,
+    EscalationReason,
     Priority,
     ReasonCode,
     Route,

@@ -135,7 +135,8 @@ def demo_directory(data: StoreData) -> InMemoryDirectory:
 
 def desk(config: RelevoConfig | None = None) -> DeskBuilder:
     """The demo shop desk: its catalog, articles, customers, tools, offline skill, thresholds, fixed "today",
-    its team of agents and the story ``relevo demo`` plays.
+    its team of agents, its scenario suites (``data/scenarios``: the default suite, ``load`` and ``robustness``)
+    and the story ``relevo demo`` plays.
 
     Loadable by name as ``relevo.demo:desk``, the same way as a user's ``package.module:function``.
     """
@@ -161,5 +162,6 @@ def desk(config: RelevoConfig | None = None) -> DeskBuilder:
         .with_clock(fixed_clock(start))
         .with_fresh_world(fresh_world)
         .with_story(STORY)
+        .with_scenarios(DATA_DIR / "scenarios")
         .with_agent_accounts(DEMO_AGENTS)
     )

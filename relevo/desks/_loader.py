@@ -226,6 +226,8 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
     )
     if file.agents:
         builder = builder.with_agent_accounts(file.agents)
+    if (folder / file.scenarios).is_dir():
+        builder = builder.with_scenarios(folder / file.scenarios)
     directory = _directory(folder, file)
     if directory is not None:
         builder = builder.with_directory(directory)

@@ -21,7 +21,6 @@ from relevo.evals._report import html_report, metrics_table
 from relevo.evals._run import EvalRun, run_eval
 from relevo.evals._runner import NodeTimer, timed_desk
 from relevo.evals._scenario import (
-    BUILTIN_SUITES,
     Expectations,
     Persona,
     Scenario,
@@ -32,11 +31,11 @@ from relevo.evals._scenario import (
     Suite,
     load_suite,
     load_suites,
+    named_suites,
     parse_suite,
 )
 
 __all__ = [
-    "BUILTIN_SUITES",
     "LOWER_IS_BETTER",
     "ClassificationReport",
     "ConversationAudit",
@@ -64,6 +63,7 @@ __all__ = [
     "load_suite",
     "load_suites",
     "metrics_table",
+    "named_suites",
     "parse_gate",
     "parse_suite",
     "run_eval",

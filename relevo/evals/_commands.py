@@ -31,7 +31,7 @@ def eval_run(
     resume: bool,
 ) -> int:
     """Run scenario suites on each configuration; print the comparison; exit 1 when a gate fails."""
-    loaded = load_suites(suites, default=str(desk.scenarios) if desk.scenarios is not None else "builtin")
+    loaded = load_suites(suites, scenarios=desk.builder().scenarios)
     gates = dict(parse_gate(g) for g in fail_under)
     run = run_eval(
         loaded,

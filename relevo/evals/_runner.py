@@ -296,8 +296,8 @@ def run_scenario(desk: SupportDesk, timer: NodeTimer, job: EvalJob) -> Conversat
 
 
 def _fresh_world(desk: SupportDesk) -> None:
-    """Give the next conversation the demo store as its data file says (tickets numbered from the start) and
-    the clock at the store's "today", whatever ran on this desk before.
+    """Give the next conversation the world the desk starts from (``DeskBuilder.with_fresh_world``: e.g. the
+    demo's data as its file says and its fixed "today"), whatever ran on this desk before.
 
     Conversations of a run share a desk per worker (one fitted engine), yet each must come out the same
     whichever worker runs it and whatever ran there first: the same seed gives the same conversations.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,7 +13,6 @@ from relevo._yaml_lines import yaml_line
 from relevo.contracts import Channel, Mode
 
 __all__ = [
-    "BUILTIN_SUITES",
     "Expectations",
     "Forbidden",
     "Persona",
@@ -24,15 +22,11 @@ __all__ = [
     "Setup",
     "SimulatedCustomer",
     "Suite",
-    "builtin_suite_paths",
     "load_suite",
     "load_suites",
+    "named_suites",
     "parse_suite",
 ]
-
-BUILTIN_SUITES = ("builtin", "load", "robustness")
-"""Suites shipped with relevo, by name: ``builtin`` (the demo store's behaviour), ``load`` (speed) and
-``robustness`` (messages the way real customers write them, in every language, with metamorphic checks)."""
 
 Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
 Language = Literal["en", "es", "pt", "vi"]
@@ -255,35 +249,50 @@ def parse_suite(text: str, source: str, *, default_name: str = "") -> Suite:
         raise ScenarioFileError(source, problems) from exc
 
 
-def builtin_suite_paths(name: str) -> list[Path]:
-    """The YAML files of a suite shipped with relevo."""
-    root = resources.files("relevo.evals") / "suites"
-    folder = Path(str(root)) / name
-    if folder.is_dir():
-        return sorted(folder.glob("*.yaml"))
-    single = Path(str(root)) / f"{name}.yaml"
-    return [single] if single.is_file() else []
+def named_suites(scenarios: Path | None) -> list[str]:
+    """The names ``relevo eval run NAME`` knows in a desk's scenario folder: its subfolders of ``*.yaml`` files."""
+    if scenarios is None or not scenarios.is_dir():
+        return []
+    return sorted(p.name for p in scenarios.iterdir() if p.is_dir() and _files(p))
 
 
-def load_suites(specs: list[str], *, default: str = "builtin") -> list[Suite]:
-    """Suites from files, folders (every ``*.yaml`` inside) or built-in names; none given: ``default``.
+def load_suites(specs: list[str], *, scenarios: Path | None = None) -> list[Suite]:
+    """Suites from files, folders (every ``*.yaml`` inside) or names of the desk's suites.
+
+    Args:
+        specs: scenario files, folders, or names of subfolders of ``scenarios`` (e.g. ``robustness``); none: the
+            ``*.yaml`` files directly in ``scenarios`` (the desk's default suite).
+        scenarios: the desk's scenario folder (``DeskBuilder.scenarios``), None when it has none.
 
     Raises:
         ScenarioFileError: a file is malformed.
-        BadInputError: a path does not exist and is not a built-in suite name.
+        BadInputError: a path does not exist and names none of the desk's suites, or there is nothing to run.
     """
+    if not specs:
+        if scenarios is None:
+            raise BadInputError("the desk has no scenarios/ folder: name scenario files or folders to run")
+        files = _files(scenarios)
+        if not files:
+            raise BadInputError(f"{scenarios}: no .yaml scenario files in it")
+        return [load_suite(f) for f in files]
     out: list[Suite] = []
-    for spec in specs or [default]:
+    for spec in specs:
         path = Path(spec)
         if path.is_dir():
-            files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+            files = _files(path)
         elif path.is_file():
             files = [path]
-        elif spec in BUILTIN_SUITES:
-            files = builtin_suite_paths(spec)
+        elif spec in named_suites(scenarios):
+            assert scenarios is not None
+            files = _files(scenarios / spec)
         else:
-            raise BadInputError(f"no scenario file or folder {spec!r} (built-in suites: {', '.join(BUILTIN_SUITES)})")
+            names = ", ".join(named_suites(scenarios)) or "none"
+            raise BadInputError(f"no scenario file or folder {spec!r} (the desk's named suites: {names})")
         if not files:
             raise BadInputError(f"{spec}: no .yaml scenario files in it")
         out.extend(load_suite(f) for f in files)
     return out
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))

@@ -110,6 +110,7 @@ class DeskBuilder:
         self._skills: list[OfflineSkill] = []
         self._fresh_world: Callable[[RunContext], RunContext] | None = None
         self._story: tuple[Chapter, ...] = ()
+        self._scenarios: Path | None = None
         self._agent_accounts: tuple[AgentSpec, ...] = ()
         self._catalog: IntentCatalog | None = None
         self._articles: Sequence[Article] | None = None
@@ -196,6 +197,17 @@ class DeskBuilder:
     def agent_accounts(self) -> tuple[AgentSpec, ...]:
         """The desk's human agents (see :meth:`with_agent_accounts`); empty when it names none."""
         return self._agent_accounts
+
+    def with_scenarios(self, folder: Path) -> DeskBuilder:
+        """The desk's scenario folder: its ``*.yaml`` files are the suite ``relevo eval run`` runs by default,
+        each subfolder a suite run by name (``relevo eval run robustness``)."""
+        self._scenarios = folder
+        return self
+
+    @property
+    def scenarios(self) -> Path | None:
+        """The desk's scenario folder (see :meth:`with_scenarios`); None when it has none."""
+        return self._scenarios
 
     def with_story(self, chapters: Sequence[Chapter]) -> DeskBuilder:
         """The conversations ``relevo demo`` plays on this desk (default: one per scripted scenario)."""

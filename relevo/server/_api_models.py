@@ -68,7 +68,7 @@ _Name = Annotated[str, Field(min_length=1, max_length=64)]
 
 # -- customers (web chat) ---------------------------------------------------------------------------------
 class DemoCustomer(BaseModel):
-    """A customer of the demo store the chat page can play."""
+    """A test customer of the desk the chat page can play (desk.toml ``[customers] selectable``)."""
 
     id: str
     name: str

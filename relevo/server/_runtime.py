@@ -48,7 +48,7 @@ class ServerRuntime:
     definition: DeskDefinition = field(default_factory=lambda: desk_definition(DEFAULT_DESK))
     """The desk being served (its brand, accounts and whether its customers may be played)."""
     created_agents: list[AgentAccount] = field(default_factory=list[AgentAccount])
-    """Demo accounts created at this start (a fresh data directory)."""
+    """The desk's accounts created at this start (a fresh data directory)."""
     generated_password: str | None = None
     """Their password when it was generated (to print once); None when it came from ``RELEVO_DEMO_PASSWORD``."""
     lock: DataDirLock | None = None

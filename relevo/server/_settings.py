@@ -44,8 +44,8 @@ class ServeSettings(BaseSettings):
     agents_file: Path | None = None
     """The agent accounts (JSON, passwords scrypt-hashed). Default: ``<data_dir>/agents.json``."""
     demo_password: SecretStr | None = None
-    """When the agents file does not exist yet, the demo accounts (ana, ben, admin) get this password; unset:
-    a random one, printed once at startup."""
+    """When the agents file does not exist yet, the desk's accounts (its ``[[agents]]``, or ``agent`` and
+    ``admin``) get this password; unset: a random one, printed once at startup."""
     token_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     """How long an agent's sign-in lasts (customer tokens last as long as their web chat session: 30 days)."""
     demo_customers: bool = True

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from relevo._errors import BadInputError
-from relevo.evals import BUILTIN_SUITES, ScenarioFileError, check_gates, load_suite, load_suites, parse_gate
+from relevo.evals import ScenarioFileError, check_gates, load_suite, load_suites, named_suites, parse_gate
 
 BAD = """\
 name: bad
@@ -47,8 +47,16 @@ def test_a_scenario_needs_a_script_or_a_simulator(tmp_path: Path) -> None:
         load_suite(path)
 
 
-def test_builtin_suite_covers_every_trigger() -> None:
-    suites = load_suites(["builtin"])
+def _demo_scenarios() -> Path:
+    from relevo.demo import desk
+
+    folder = desk().scenarios
+    assert folder is not None
+    return folder
+
+
+def test_the_demo_suite_covers_every_trigger() -> None:
+    suites = load_suites([], scenarios=_demo_scenarios())
     scenarios = [s for suite in suites for s in suite.scenarios]
     assert len(scenarios) >= 60
     reasons = {r for s in scenarios for r in s.expect.reasons}
@@ -67,12 +75,19 @@ def test_builtin_suite_covers_every_trigger() -> None:
     }
     explicit_languages = {s.persona.language for s in scenarios if "explicit_request" in s.expect.reasons}
     assert explicit_languages >= {"en", "es", "pt", "vi"}
-    assert set(BUILTIN_SUITES) == {"builtin", "load", "robustness"}
+    assert named_suites(_demo_scenarios()) == ["load", "robustness"]
 
 
-def test_unknown_suite_is_bad_input() -> None:
-    with pytest.raises(BadInputError, match="no scenario file or folder 'nope'"):
-        load_suites(["nope"])
+def test_a_desks_named_suites_are_its_scenario_subfolders(tmp_path: Path) -> None:
+    (tmp_path / "smoke").mkdir()
+    (tmp_path / "basics.yaml").write_text(BAD.split("  - id: broken")[0], encoding="utf-8")
+    (tmp_path / "smoke" / "fast.yaml").write_text(BAD.split("  - id: broken")[0].replace("bad", "fast"), "utf-8")
+    assert [s.name for s in load_suites([], scenarios=tmp_path)] == ["bad"]  # the default: files at the top
+    assert [s.name for s in load_suites(["smoke"], scenarios=tmp_path)] == ["fast"]
+    with pytest.raises(BadInputError, match=r"no scenario file or folder 'nope' \(the desk's named suites: smoke\)"):
+        load_suites(["nope"], scenarios=tmp_path)
+    with pytest.raises(BadInputError, match="the desk has no scenarios/ folder"):
+        load_suites([])  # a desk without scenarios runs what it is given, never another desk's suite
 
 
 def test_gates_know_which_way_is_better() -> None:
