@@ -477,5 +477,5 @@ _CUT_PASSAGE = re.compile(r":\s*(?:\n\([^\n]*\)\s*)?$")
 
 
 def _audit(state: ConversationState, desk: SupportDesk) -> list[str]:
-    """What the desk's own checks (``ConversationAudit`` services, e.g. the demo's compensation policy) flag."""
+    """What the desk's own checks (``ConversationAudit`` services, e.g. limits on what may be offered) flag."""
     return [v for s in desk.context.services if isinstance(s, ConversationAudit) for v in s.violations(state)]

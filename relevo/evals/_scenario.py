@@ -134,9 +134,9 @@ class Expectations(_Model):
     by_turn: int | None = Field(default=None, ge=1)
     """The customer turn (1-based) by which the handoff should have happened."""
     packet_facts: list[str] = Field(default_factory=list[str])
-    """Facts the handoff packet must carry, e.g. ``order_id``."""
+    """Facts the handoff packet must carry, e.g. ``account_id``."""
     tool_calls: list[str] = Field(default_factory=list[str])
-    """Tools the AI should have called, e.g. ``lookup_order``."""
+    """Tools the AI should have called, e.g. ``account_balance``."""
     grounded_in: list[str] = Field(default_factory=list[str])
     """Knowledge-base article ids some AI reply should be grounded in."""
     final_mode: Mode | None = None
