@@ -103,8 +103,13 @@ def test_customer_escalates_agent_takes_over_hands_back_and_resolves(relevo_serv
                 page.set_default_timeout(60_000)
             expect.set_options(timeout=60_000)
 
-            # The agent signs in first: the handoff must reach the open console live.
+            # The agent signs in first: the handoff must reach the open console live. A validation error (422)
+            # reads as "field: message", never as the raw JSON list.
             agent.goto(f"{relevo_serve}/console")
+            agent.fill("#username", "a" * 41)
+            agent.fill("#password", PASSWORD)
+            agent.click("#signin-button")
+            expect(agent.locator("#signin-error")).to_have_text("username: String should have at most 40 characters")
             agent.fill("#username", "ana")
             agent.fill("#password", PASSWORD)
             agent.click("#signin-button")
@@ -145,9 +150,13 @@ def test_customer_escalates_agent_takes_over_hands_back_and_resolves(relevo_serv
             expect(agent.locator(".kpi", has_text="waiting now")).to_contain_text("1")
             agent.screenshot(path=str(ARTIFACTS / "console-handoff.png"), full_page=True)
 
-            # Take over and reply; the customer sees it.
+            # Take over and reply; the customer sees it. A reply over the cap (set past the field's maxlength, as a
+            # script could) is refused with the field and the reason.
             agent.click("#takeover")
             expect(agent.locator("#conv-mode")).to_have_text("with a human")
+            agent.locator("#reply-text").evaluate("(node, text) => { node.value = text; }", "x" * 16_001)
+            agent.click("#reply-send")
+            expect(agent.locator("#action-error")).to_have_text("text: String should have at most 16000 characters")
             reply = "Hi Maria, Ana here. I've upgraded ORD-1042 to free express delivery: it arrives on Saturday."
             agent.fill("#reply-text", reply)
             agent.click("#reply-send")

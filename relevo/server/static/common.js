@@ -18,9 +18,24 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
+/* A 422's detail is a list of {loc, msg}: one "field: message" line each, the field being where in the body,
+   query or path it was ("text", "skills.0"); any other error's detail is already a sentence. */
+function problemText(detail) {
+  if (typeof detail === "string") return detail;
+  if (!Array.isArray(detail)) return JSON.stringify(detail);
+  return detail
+    .map((problem) => {
+      const loc = (Array.isArray(problem.loc) ? problem.loc : []).filter(
+        (part, i) => !(i === 0 && ["body", "query", "path", "header"].includes(part)),
+      );
+      return (loc.length ? loc.join(".") + ": " : "") + (problem.msg || "invalid");
+    })
+    .join("\n");
+}
+
 class ApiError extends Error {
   constructor(status, detail) {
-    super(typeof detail === "string" ? detail : JSON.stringify(detail));
+    super(problemText(detail));
     this.status = status;
   }
 }
