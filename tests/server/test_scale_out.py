@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from relevo.memory._registry_postgres import PostgresCustomerRegistry
+from relevo.server._postgres_store import PostgresServeStore
 from relevo.testing._channels import FakeGraphAPI, fake_graph_api, whatsapp_text_payload, whatsapp_webhook_request
 from relevo.testing._postgres import postgres_unreachable, scratch_database
 from relevo.testing._serve_process import ServeProcess, chroma_server
@@ -141,8 +142,20 @@ def _deliver_twice(urls: tuple[str, str], handle: str, text: str, message_id: st
     return results
 
 
+def _wait_until_processed(database_url: str, handles: list[str], timeout: float = 60.0) -> None:
+    """Wait until no WhatsApp message of these addresses is pending in the shared inbox (processed and released)."""
+    store = PostgresServeStore(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while (left := {h: n for h in handles if (n := store.pending("whatsapp", h))}) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"messages still pending: {left}"
+    finally:
+        store.close()
+
+
 def test_every_message_is_answered_once_in_order_and_conversations_continue_on_either_process(
-    servers: tuple[ServeProcess, ServeProcess], graph: FakeGraphAPI
+    servers: tuple[ServeProcess, ServeProcess], graph: FakeGraphAPI, database_url: str
 ) -> None:
     first, second = servers
     errors: list[BaseException] = []
@@ -169,7 +182,10 @@ def test_every_message_is_answered_once_in_order_and_conversations_continue_on_e
     inbound = sum(len(s.messages) for s in SCRIPTS)
     assert sum(a["accepted"] for a in acks) == inbound, "each message queued by exactly one process"
     assert sum(a["duplicates"] for a in acks) == inbound, "each redelivery recognised"
-    time.sleep(1.0)  # a duplicate answer would show up now: workers poll every 50 ms
+    # A reply goes out before its message is marked processed, in the claim's transaction that also ends its lease;
+    # a message is only ever re-run while it is unprocessed. So once no message of these addresses is pending in
+    # the shared store, every reply either process could send has been sent: a duplicate would be counted now.
+    _wait_until_processed(database_url, [s.handle for s in SCRIPTS])
     for script in SCRIPTS:
         replies = [str(m["text"]["body"]) for m in _sent_to(graph, script.handle)]
         assert len(replies) == len(script.messages), f"{script.customer}: {replies}"
