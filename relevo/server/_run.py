@@ -5,11 +5,37 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from relevo.server._settings import ServeSettings
 
-__all__ = ["serve"]
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+__all__ = ["serve", "uvicorn_config"]
+
+
+def uvicorn_config(app: FastAPI, settings: ServeSettings, *, log_level: str = "info") -> uvicorn.Config:
+    """How ``relevo serve`` runs ``app`` under uvicorn.
+
+    The HTTP/1.1 parser is h11 with its receive buffer capped at ``settings.max_header_bytes``: a request head
+    (request line and headers) past the cap is answered 400 and the connection closed before more is read.
+    httptools, uvicorn's faster default parser, buffers a head of any size (100 MB of headers held 240 MB and the
+    event loop for seconds, then got a 200).
+    """
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=settings.access_log,
+        log_level=log_level,
+        timeout_graceful_shutdown=3,
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+    )
 
 
 def serve(settings: ServeSettings, *, out: TextIO = sys.stdout) -> int:
@@ -47,16 +73,8 @@ def serve(settings: ServeSettings, *, out: TextIO = sys.stdout) -> int:
     # generations so full collections stop walking it (150-240 ms pauses in webhook acks otherwise).
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        access_log=settings.access_log,
-        log_level="info",
-        timeout_graceful_shutdown=3,
-    )
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(uvicorn_config(app, settings)).run()
     finally:
         runtime.close()
     return 0

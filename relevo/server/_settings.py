@@ -58,6 +58,9 @@ class ServeSettings(BaseSettings):
     """The largest request body accepted on any endpoint or webhook (bytes); larger ones are refused with 413
     before they are read. The default fits a 16,000-character message written in any script, and any webhook
     delivery Meta or Twilio sends."""
+    max_header_bytes: int = Field(default=64 * 1024, ge=8 * 1024, le=1024 * 1024)
+    """The largest request head (request line and headers) accepted, in bytes; a larger one is answered 400 and
+    its connection closed as soon as the cap is passed. Browsers, Meta and Twilio send a few kilobytes."""
     login_failures_per_account: int = Field(default=5, ge=1)
     """Failed sign-ins to one account within ``login_window_seconds`` before its sign-in answers 429 (per
     process)."""

