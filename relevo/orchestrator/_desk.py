@@ -144,6 +144,26 @@ class SupportDesk:
         state = self.state(conversation_id)
         return any(isinstance(m, CustomerMessage) and m.external_id == external_id for m in state.messages)
 
+    def finish_turn(self, conversation_id: str) -> TurnResult | None:
+        """Run what a turn stopped part-way left to do, from its last checkpoint: the nodes still pending after a
+        failure (an exception, or a process killed) once its message was checkpointed. None when no turn is
+        unfinished; else what the finished turn added (its reply, a handoff).
+
+        Raises:
+            UnknownConversationError: no such conversation in this storage.
+        """
+        config = self._config(conversation_id)
+        with self._lock(conversation_id):
+            snapshot = self.graph.get_state(config)
+            if not snapshot.values:
+                raise UnknownConversationError(conversation_id)
+            if not snapshot.next:
+                return None
+            before = ConversationState.model_validate(dict(snapshot.values))
+            for _ in self.graph.stream(None, config, context=self.context, stream_mode="values"):
+                pass
+        return TurnResult.between(before, self.state(conversation_id), "/finish")
+
     # -- the human side -------------------------------------------------------------------------------
     def takeover(self, conversation_id: str, agent: str) -> TurnResult:
         """Human ``agent`` takes the conversation; from now on the AI writes nothing to the customer."""

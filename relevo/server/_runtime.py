@@ -8,6 +8,7 @@ the data directory, or PostgreSQL when a database URL is configured; the desk fo
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -28,6 +29,8 @@ from relevo.server._service import ServeService
 from relevo.server._settings import ServeSettings
 from relevo.server._sqlite_store import SqliteServeStore
 from relevo.server._tokens import TokenSigner, load_or_create_secret
+
+_log = logging.getLogger("relevo.server")
 
 __all__ = ["ServerRuntime", "desk_accounts", "open_runtime", "open_serve_store", "serve_config"]
 
@@ -172,9 +175,17 @@ def _open_runtime(
     signer = TokenSigner(secret)
     channels = gateway if gateway is not None else ChannelGateway.from_env()
     desk = builder.open_with_context(data_dir, context) if context is not None else builder.open(data_dir)
+    store: ServeStore | None = None
     try:
         store = open_serve_store(config, data_dir)
+        if lock is not None and isinstance(store, SqliteServeStore):
+            # This process owns the data directory: what a killed predecessor leased is retried at once.
+            released = store.release_orphans()
+            if released:
+                _log.warning("released %d lease(s) a stopped process left in %s", released, data_dir)
     except BaseException:
+        if store is not None:
+            store.close()
         desk.close()
         channels.close()
         raise

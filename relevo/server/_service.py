@@ -262,10 +262,19 @@ class ServeService:
                 done = self.store.board(conversation_id)
                 answered = done is not None and done.last_inbound_id == message.message_id
                 if not answered and self.desk.has_message(conversation_id, message.message_id):
-                    # The turn was checkpointed but its worker died before the board said so, so before the
-                    # reply went out (the board is written first): send that reply now, never run the turn again.
+                    # The message is in the conversation's checkpoint: its turn ran, or started. A turn a failure
+                    # stopped part-way (an exception, a killed process) is finished from its checkpoint; a whole
+                    # turn whose worker died before the board said so, so before the reply went out (the board is
+                    # written first), has its reply sent now. Never run the turn again.
                     answered = True
-                    done = self._update_board(conversation_id, message.handle, inbound_id=message.message_id)
+                    if self.desk.finish_turn(conversation_id) is not None:
+                        _log.warning("finished the turn of message %s from its checkpoint", message.message_id)
+                    done = self._update_board(
+                        conversation_id,
+                        message.handle,
+                        customer_wrote=message.received_at,
+                        inbound_id=message.message_id,
+                    )
                     self._deliver(done, _replies_to(self.desk.state(conversation_id).messages, message.message_id))
                 if answered and done is not None:
                     # A worker ran this turn and died before completing the message: never answer twice.

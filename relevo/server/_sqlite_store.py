@@ -246,6 +246,19 @@ class SqliteServeStore:
         with self._write() as db:
             self._drop_lease(db, claim)
 
+    def release_orphans(self) -> int:
+        """Drop every address lease and conversation lock in the file; returns how many there were.
+
+        Only for the file's one writer process, at its start (``relevo serve`` holds the data directory's lock,
+        :class:`relevo._data_dir_lock.DataDirLock`): every lease then belongs to a process that died, and its
+        messages are answered now instead of when the lease runs out (``RELEVO_LEASE_SECONDS``, 2 minutes by
+        default, after a ``kill -9``).
+        """
+        with self._write() as db:
+            leases = db.execute("DELETE FROM leases").rowcount
+            locks = db.execute("DELETE FROM conversation_locks").rowcount
+        return leases + locks
+
     @staticmethod
     def _drop_lease(db: sqlite3.Connection, claim: Claim) -> None:
         db.execute(

