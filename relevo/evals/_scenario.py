@@ -98,8 +98,8 @@ Step = Annotated[str, Field(min_length=1)] | ScriptedTurn
 class SimulatedCustomer(_Model):
     """A small deterministic customer that reacts to the AI's replies.
 
-    It opens with ``opening``; when the AI asks for a fact named in ``answers`` it gives that value (once, in a
-    neutral phrase of the persona's language: "It's {value}"); answers an offer (``accept_offer``); otherwise
+    It opens with ``opening``; when the AI asks for a fact named in ``answers`` it gives that value (once, the
+    value alone, as customers answer in any language); answers an offer (``accept_offer``); otherwise
     says the answer did not help, ``insist`` times (default: the persona's patience), and then does ``then``: ask
     for a human, thank and leave, or stop. Once the conversation is with a human, it plays ``after_handoff``
     (human commands and customer lines) and ends.

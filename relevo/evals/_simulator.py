@@ -25,8 +25,6 @@ _ASK_HUMAN: dict[str, tuple[str, ...]] = {
 _THANKS = {"en": "Thanks, bye!", "es": "¡Gracias, adiós!", "pt": "Obrigado, tchau!", "vi": "Cảm ơn, tạm biệt!"}
 _YES = {"en": "Yes please", "es": "Sí, por favor", "pt": "Sim, por favor", "vi": "Vâng, được"}
 _NO = {"en": "No thanks", "es": "No, gracias", "pt": "Não, obrigado", "vi": "Không, cảm ơn"}
-_ANSWER = {"en": "It's {value}", "es": "Es {value}", "pt": "É {value}", "vi": "Là {value}"}
-"""How the customer gives what the AI asked for (one value; several are joined with ``, ``)."""
 
 
 @dataclass
@@ -68,8 +66,9 @@ class CustomerSimulator:
         wanted = [name for name in self.spec.answers if name in asked_for and name not in self.given]
         if wanted:
             self.given.update(wanted)
-            value = ", ".join(self.spec.answers[name] for name in wanted)
-            return self._customer(_ANSWER[lang].format(value=value))
+            # The value alone, as customers answer a question (the same in every language): wrapped in a phrase
+            # ("It's ...") a short answer can read as out of scope to the triage.
+            return self._customer(", ".join(self.spec.answers[name] for name in wanted))
         if state.pending_offer is not None:
             return self._customer(_YES[lang] if self.spec.accept_offer else _NO[lang])
         limit = self.persona.patience if self.spec.insist is None else self.spec.insist

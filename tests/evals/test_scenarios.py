@@ -123,11 +123,8 @@ def test_a_removed_simulator_key_names_file_line_and_the_new_key(tmp_path: Path)
         load_suite(path)
 
 
-@pytest.mark.parametrize(
-    ("language", "line"),
-    [("en", "It's Italy"), ("es", "Es Italy"), ("pt", "É Italy"), ("vi", "Là Italy")],
-)
-def test_the_simulated_customer_answers_the_fact_asked_for_once(language: str, line: str) -> None:
+@pytest.mark.parametrize("language", ["en", "es", "pt", "vi"])
+def test_the_simulated_customer_answers_the_fact_asked_for_once(language: str) -> None:
     import random
 
     from relevo.contracts import ConversationState, CustomerRef
@@ -138,11 +135,11 @@ def test_the_simulated_customer_answers_the_fact_asked_for_once(language: str, l
     sim = CustomerSimulator(spec, Persona(language=language), random.Random(0))  # pyright: ignore[reportArgumentType]
     state = ConversationState(conversation_id="c", customer=CustomerRef(id="guest"))
     assert sim.first() == "roaming please"
-    assert sim.next(state, {"country"}) == line
-    assert sim.next(state, {"country"}) != line  # given once: asked again, the customer does not repeat it
+    assert sim.next(state, {"country"}) == "Italy"  # the value alone, in any language
+    assert sim.next(state, {"country"}) != "Italy"  # given once: asked again, the customer does not repeat it
     both = CustomerSimulator(spec, Persona(language=language), random.Random(0))  # pyright: ignore[reportArgumentType]
     said = both.next(state, {"country", "line", "plan"})  # what the scenario does not know is not invented
-    assert said is not None and said.endswith("Italy, +34 600")
+    assert said == "Italy, +34 600"
     assert both.next(state, {"plan"}) != said
 
 
