@@ -81,6 +81,16 @@ def _parser() -> argparse.ArgumentParser:
     bench_serve.add_argument("--url", help="drive this running server (web chat only) instead of starting one")
     bench_serve.add_argument("--workers", type=int, help="turn-running threads of the started server")
     bench_serve.add_argument("--json", action="store_true")
+    desk_load = bench_sub.add_parser(
+        "desk-load",
+        help="loading a generated desk (20 intents, 50 articles) on a warm embedding cache vs reading its vectors",
+    )
+    desk_load.add_argument("--intents", type=int, default=20, help="intents in the generated desk (at most 20)")
+    desk_load.add_argument("--examples", type=int, default=10, help="examples per intent and language")
+    desk_load.add_argument("--articles", type=int, default=50, help="knowledge-base files")
+    desk_load.add_argument("--languages", default="en,es,pt,vi", help="comma-separated, of en, es, pt, vi")
+    desk_load.add_argument("--loads", type=int, default=5, help="timed loads")
+    desk_load.add_argument("--json", action="store_true")
     bench_mem = bench_sub.add_parser(
         "memory", help="per-customer recall vs a filtered Chroma query and LangGraph's store"
     )
@@ -186,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from relevo.desks import desk_definition, resolve_desk_reference
 
             desk = desk_definition(resolve_desk_reference(args.desk, os.environ, Path.cwd()))
+            for warning in desk.warnings:
+                print(f"relevo: warning: {warning}", file=sys.stderr)
             args.desk_definition = desk
             config = desk.config(config)
         if args.command in ("demo", "chat", "serve"):
@@ -265,6 +277,20 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
             progress=sys.stderr,
         )
         print(json.dumps(served, indent=None if args.json else 2))
+        return 0
+    if command == "bench" and args.bench == "desk-load":
+        from relevo.bench import bench_desk_load
+
+        measured = bench_desk_load(
+            config,
+            intents=args.intents,
+            examples=args.examples,
+            articles=args.articles,
+            languages=[lang.strip() for lang in args.languages.split(",") if lang.strip()],
+            loads=args.loads,
+            progress=sys.stderr,
+        )
+        print(json.dumps(measured, indent=None if args.json else 2))
         return 0
     if command == "bench" and args.bench == "llm-turn":
         from relevo.bench import bench_llm_turn

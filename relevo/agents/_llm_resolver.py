@@ -80,6 +80,7 @@ class LLMResolver:
         offline: OfflineResolver,
         *,
         desk_name: str = "this company",
+        scope: str = "your questions",
         max_steps: int = 4,
         kb_min_score: float = 0.8,
         on_failure: Literal["handoff", "offline"] = "handoff",
@@ -93,6 +94,7 @@ class LLMResolver:
         self.knowledge = knowledge
         self.offline = offline
         self.desk_name = desk_name
+        self.scope = scope
         self.max_steps = max_steps
         self.kb_min_score = kb_min_score
         self.guard = guard or GroundingGuard()
@@ -262,6 +264,7 @@ class LLMResolver:
             "resolver_system",
             "en",
             desk_name=self.desk_name,
+            scope=self.scope,
             language=turn.signals.language,
             customer=customer,
             facts=facts,

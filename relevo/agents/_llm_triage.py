@@ -52,6 +52,7 @@ class LLMTriage:
         offline: OfflineTriage,
         *,
         desk_name: str = "this company",
+        scope: str = "your questions",
         on_failure: Literal["handoff", "offline"] = "handoff",
         min_confidence: float = 0.0,
     ) -> None:
@@ -60,6 +61,7 @@ class LLMTriage:
         self.on_failure = on_failure
         self.offline = offline
         self.desk_name = desk_name
+        self.scope = scope
         names = tuple(i.name for i in offline.catalog.intents)
         if OUT_OF_SCOPE not in names:
             names = (*names, OUT_OF_SCOPE)
@@ -88,7 +90,12 @@ class LLMTriage:
             messages=[
                 SystemTurn(
                     content=render_from(
-                        "prompts", "triage_system", "en", desk_name=self.desk_name, catalog=self._catalog_text
+                        "prompts",
+                        "triage_system",
+                        "en",
+                        desk_name=self.desk_name,
+                        scope=self.scope,
+                        catalog=self._catalog_text,
                     )
                 ),
                 UserTurn(

@@ -41,9 +41,9 @@ def _template(book: str, key: str, language: str) -> str:
 class ReplyTexts:
     """A desk's customer-facing reply texts: the built-in templates, its overrides, its name and scope.
 
-    Every template may use ``{desk_name}`` and ``{scope}`` (from the :class:`DeskProfile`; per language through
-    texts named ``desk_name`` and ``scope``). A desk overrides a
-    built-in template, or adds its own keys, through ``DeskProfile.texts`` (key -> language -> template).
+    Every template may use ``{desk_name}`` and ``{scope}``: the :class:`DeskProfile`'s name and scope in the reply's
+    language (``DeskProfile.name_in``, ``scope_in``). A desk overrides a built-in template, or adds its own keys,
+    through ``DeskProfile.texts`` (key -> language -> template).
     Lookup: the override in the customer's language, the built-in one, the override in English, the built-in
     English one.
     """
@@ -75,16 +75,11 @@ class ReplyTexts:
             ConfigurationError: the key does not exist or the template names a value that was not given.
         """
         given: dict[str, object] = {
-            "desk_name": self._localised("desk_name", language, self.profile.name),
-            "scope": self._localised("scope", language, self.profile.scope),
+            "desk_name": self.profile.name_in(language),
+            "scope": self.profile.scope_in(language),
             **values,
         }
         return _fill(key, self.template(key, language), given)
-
-    def _localised(self, key: str, language: str, default: str) -> str:
-        """``desk_name`` and ``scope`` may be given per language as texts of those names."""
-        own = self.profile.texts.get(key, {})
-        return own.get(language) or default
 
     def word(self, key: str, language: str) -> str:
         """A single word or phrase in ``language`` (a status, a tier, a queue name): the desk's own text

@@ -9,6 +9,7 @@ from relevo.contracts._desk import (
     CustomerProfile,
     DeskProfile,
     InMemoryDirectory,
+    LocalizedText,
 )
 from relevo.contracts._escalation import (
     BUILTIN_REASON_CODES,
@@ -86,6 +87,7 @@ __all__ = [
     "IntentDefinition",
     "IntentScore",
     "IntentSummary",
+    "LocalizedText",
     "Message",
     "Mode",
     "ModelCall",

@@ -18,12 +18,16 @@ __all__ = [
     "CustomerProfile",
     "DeskProfile",
     "InMemoryDirectory",
+    "LocalizedText",
 ]
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "vi")
 """Languages the offline engine detects, classifies and answers in."""
 
 AttributeValue = str | int | float | bool
+
+LocalizedText = str | dict[str, str]
+"""Customer-facing desk text: one string for every language, or language code -> text."""
 
 
 class AgentSpec(BaseModel):
@@ -49,14 +53,19 @@ class DeskProfile(BaseModel):
     """Who the desk is: brand name, what it helps with, languages, customer tiers and reply-text overrides.
 
     The defaults are neutral ("Support", "your questions"): no product, shop or brand words.
+
+    ``name`` and ``scope`` are one string (the same text in every language) or a mapping language -> text. A
+    mapping must give a text for every language in ``languages`` (a gap is an error, never a silent English
+    fallback); a customer writing in a language the desk does not list gets the ``default_language`` text.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(default="Support", min_length=1)
+    name: LocalizedText = "Support"
     """The brand customers see, e.g. ``"Acme Mobile"``; offline replies and LLM prompts use it as ``{desk_name}``."""
-    scope: str = Field(default="your questions", min_length=1)
-    """What this desk helps with, as a phrase that completes "I can help with ...": ``{scope}`` in replies."""
+    scope: LocalizedText = "your questions"
+    """What this desk helps with, as a phrase that completes "I can help with ...": ``{scope}`` in replies, e.g.
+    ``{"en": "your plan and bills", "es": "tu tarifa y tus facturas"}``."""
     languages: list[str] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
     """Languages the desk answers in (a subset of :data:`SUPPORTED_LANGUAGES`)."""
     default_language: str = "en"
@@ -81,7 +90,20 @@ class DeskProfile(BaseModel):
             stray = sorted(set(by_language) - set(SUPPORTED_LANGUAGES))
             if stray:
                 raise ValueError(f"texts.{key}: unknown language(s) {stray}")
+        for field, value in (("name", self.name), ("scope", self.scope)):
+            problem = _localized_text_problem(value, self.languages)
+            if problem:
+                raise ValueError(f"{field}: {problem}")
         return self
+
+    def name_in(self, language: str) -> str:
+        """The brand in ``language`` (the ``default_language`` text for a language the desk does not list)."""
+        return _in_language(self.name, language, self.default_language)
+
+    def scope_in(self, language: str) -> str:
+        """What the desk helps with, in ``language`` (the ``default_language`` text for a language it does not
+        list)."""
+        return _in_language(self.scope, language, self.default_language)
 
     def rank(self, tier: str | None) -> int:
         """A tier's rank, 0 for the lowest listed tier; -1 for a guest or a tier the desk does not list."""
@@ -90,6 +112,35 @@ class DeskProfile(BaseModel):
     def at_least(self, tier: str | None, floor: str) -> bool:
         """Whether ``tier`` ranks at or above ``floor`` (both names from :attr:`tiers`)."""
         return self.rank(tier) >= self.rank(floor) >= 0
+
+
+def _localized_text_problem(value: LocalizedText, languages: Sequence[str]) -> str | None:
+    """Why ``value`` is not a usable desk text for a desk answering in ``languages`` (``None``: it is).
+
+    A string must not be blank; a mapping must name only supported languages, give each a non-blank text and
+    cover every one of ``languages``.
+    """
+    if isinstance(value, str):
+        return None if value.strip() else "must not be empty"
+    stray = sorted(set(value) - set(SUPPORTED_LANGUAGES))
+    if stray:
+        return f"unknown language(s) {', '.join(stray)} (supported: {', '.join(SUPPORTED_LANGUAGES)})"
+    blank = sorted(language for language, text in value.items() if not text.strip())
+    if blank:
+        return f"empty text for {', '.join(blank)}"
+    missing = [language for language in languages if language not in value]
+    if missing:
+        return (
+            f"no text for {', '.join(missing)} (the desk answers in {', '.join(languages)}: give every one, "
+            "or drop the language from languages)"
+        )
+    return None
+
+
+def _in_language(value: LocalizedText, language: str, default_language: str) -> str:
+    if isinstance(value, str):
+        return value
+    return value.get(language) or value.get(default_language) or next(iter(value.values()))
 
 
 class CustomerProfile(BaseModel):

@@ -5,6 +5,7 @@ from relevo.desks._files import DeskFileError, load_articles, load_intent_catalo
 from relevo.desks._loader import (
     DEFAULT_DESK,
     DeskDefinition,
+    DeskWarning,
     UnknownDeskError,
     desk_definition,
     load_desk,
@@ -21,6 +22,7 @@ __all__ = [
     "DeskFile",
     "DeskFileError",
     "DeskSection",
+    "DeskWarning",
     "PythonSection",
     "QueueSpec",
     "UnknownDeskError",

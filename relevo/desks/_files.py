@@ -21,6 +21,7 @@ _ModelT = TypeVar("_ModelT", bound=BaseModel)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<meta>.*?)\n---[ \t]*\n(?P<body>.*)\Z", re.DOTALL)
 _ARTICLE_NAME = re.compile(r"\A(?P<slug>[a-z0-9][a-z0-9_-]*)\.(?P<lang>[a-z]{2})\.md\Z")
 _TOML_LINE = re.compile(r"at line (\d+), column (\d+)")
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DeskFileError(ConfigurationError):
@@ -91,12 +92,18 @@ def read_yaml(path: Path, *, text: str | None = None, line_offset: int = 0) -> t
         DeskFileError: missing, unreadable or not valid YAML (with the line).
     """
     text = _read_text(path) if text is None else text
+    # One pass gives both the nodes (their lines, for error messages) and the data; libyaml's parser when
+    # PyYAML has it (a desk's intents.yaml parses ten times faster than in pure Python).
+    loader = _YAML_LOADER(text)
     try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1 + line_offset}: " if mark is not None else ""
         raise DeskFileError(path, [f"{where}not valid YAML ({getattr(exc, 'problem', None) or exc})"]) from exc
+    finally:
+        loader.dispose()
 
 
 # -- validation ------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import re
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from relevo._config import RelevoConfig, load_config
 from relevo._errors import BadInputError, ConfigurationError
-from relevo.contracts import CustomerProfile, DeskProfile, InMemoryDirectory
+from relevo._yaml_lines import yaml_line
+from relevo.contracts import CustomerProfile, DeskProfile, InMemoryDirectory, IntentCatalog
 from relevo.desks._files import (
     DeskFileError,
     _toml_line,  # pyright: ignore[reportPrivateUsage]
@@ -37,6 +39,7 @@ from relevo.tools import ToolRegistry
 __all__ = [
     "DEFAULT_DESK",
     "DeskDefinition",
+    "DeskWarning",
     "UnknownDeskError",
     "desk_definition",
     "load_desk",
@@ -53,6 +56,11 @@ DeskFactory = Callable[[RelevoConfig], DeskBuilder]
 
 class UnknownDeskError(BadInputError):
     """``--desk`` (or ``RELEVO_DESK``) names no desk folder and no importable factory."""
+
+
+class DeskWarning(UserWarning):
+    """A desk that loads but says something to its customers it probably did not mean (e.g. an English scope in
+    Spanish replies). ``load_desk`` issues these; the CLI prints them as ``relevo: warning: ...``."""
 
 
 def resolve_desk_reference(explicit: str | None, environ: Mapping[str, str], cwd: Path) -> str:
@@ -88,7 +96,32 @@ class DeskDefinition:
 
     @property
     def name(self) -> str:
-        return self.file.desk.name if self.file is not None else self.reference
+        """The brand (in the desk's default language), or the factory's reference."""
+        if self.file is None:
+            return self.reference
+        name, desk = self.file.desk.name, self.file.desk
+        return name if isinstance(name, str) else name[desk.default_language]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the desk's customers would see that it probably did not mean (``desk.toml`` line named):
+
+        - ``[desk] scope`` is one string while the desk answers in several languages: every reply mentioning the
+          scope would say it in that one language. Give ``[desk.scope]`` a text per language instead.
+        """
+        if self.file is None or self.folder is None:
+            return []
+        desk = self.file.desk
+        if not isinstance(desk.scope, str) or len(desk.languages) < 2:
+            return []
+        toml = self.folder / "desk.toml"
+        line = _toml_line(toml.read_text(encoding="utf-8"), ["desk", "scope"])
+        others = [language for language in desk.languages if language != desk.default_language]
+        return [
+            f"{toml}: line {line}: desk.scope is one text but the desk answers in {', '.join(desk.languages)}: "
+            f"replies in {', '.join(others)} will quote it as written; give it per language "
+            '([desk.scope] en = "..." es = "...")'
+        ]
 
     @property
     def agents(self) -> list[AgentSpec]:
@@ -193,22 +226,23 @@ def load_desk(reference: str | Path, config: RelevoConfig | None = None) -> Desk
     Raises:
         UnknownDeskError: the reference names nothing (a ``BadInputError``: the CLI exits 2).
         ConfigurationError: the desk's files are malformed or inconsistent (file, line and field named).
+
+    Warns:
+        DeskWarning: for each of :attr:`DeskDefinition.warnings`.
     """
-    return desk_definition(reference).builder(config)
+    definition = desk_definition(reference)
+    for message in definition.warnings:
+        warnings.warn(DeskWarning(message), stacklevel=2)
+    return definition.builder(config)
 
 
 # -- folders ---------------------------------------------------------------------------------------------------
 def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskBuilder:
     spec = file.desk
-    catalog = load_intent_catalog(folder / file.intents).with_builtins()
+    own = load_intent_catalog(folder / file.intents)
     if file.queues:
-        declared = {q.name for q in file.queues}
-        own = load_intent_catalog(folder / file.intents)
-        strays = sorted({f"{i.name} -> {i.queue}" for i in own.intents if i.queue not in declared})
-        if strays:
-            raise DeskFileError(
-                folder / file.intents, [f"intents route to queues desk.toml does not declare: {', '.join(strays)}"]
-            )
+        _check_intent_queues(folder / file.intents, own, {q.name for q in file.queues})
+    catalog = own.with_builtins()
     kb = folder / file.kb
     articles = load_articles(kb) if kb.exists() else []
     profile = DeskProfile(
@@ -262,6 +296,22 @@ def _check_reason_queues(folder: Path, file: DeskFile, config: RelevoConfig) -> 
         )
 
 
+def _check_intent_queues(path: Path, catalog: IntentCatalog, declared: set[str]) -> None:
+    """Every intent of ``intents.yaml`` routes to a queue ``desk.toml`` declares (line and field named)."""
+    strays = [(n, intent.queue) for n, intent in enumerate(catalog.intents) if intent.queue not in declared]
+    if not strays:
+        return
+    _, node = read_yaml(path)
+    raise DeskFileError(
+        path,
+        [
+            f"line {yaml_line(node, ['intents', n, 'queue'])}: intents.{n}.queue: {queue!r} is not a queue "
+            f"desk.toml declares ({', '.join(sorted(declared))})"
+            for n, queue in strays
+        ],
+    )
+
+
 def _directory(folder: Path, file: DeskFile) -> Any:
     source = file.customers
     if source.directory:
@@ -277,13 +327,17 @@ def _directory(folder: Path, file: DeskFile) -> Any:
     problems: list[str] = []
     seen: set[str] = set()
     for n, profile in enumerate(profiles):
+
+        def at(field: str, n: int = n) -> str:
+            return f"line {yaml_line(node, ['customers', n, field])}: customers.{n}.{field}"
+
         if profile.id in seen:
-            problems.append(f"customers.{n}.id: {profile.id!r} is listed twice")
+            problems.append(f"{at('id')}: {profile.id!r} is listed twice")
         seen.add(profile.id)
         if profile.tier is not None and file.desk.tiers and profile.tier not in file.desk.tiers:
-            problems.append(f"customers.{n}.tier: {profile.tier!r} is not one of desk.toml's tiers")
+            problems.append(f"{at('tier')}: {profile.tier!r} is not one of desk.toml's tiers")
         if profile.language is not None and profile.language not in file.desk.languages:
-            problems.append(f"customers.{n}.language: {profile.language!r} is not one of desk.toml's languages")
+            problems.append(f"{at('language')}: {profile.language!r} is not one of desk.toml's languages")
     if problems:
         raise DeskFileError(path, problems)
     return InMemoryDirectory(profiles)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from relevo.contracts import AgentSpec
+from relevo.contracts._desk import _localized_text_problem  # pyright: ignore[reportPrivateUsage]
 
 __all__ = ["AgentSpec", "CustomerSource", "DeskFile", "DeskSection", "PythonSection", "QueueSpec"]
 
@@ -22,18 +23,35 @@ class _Section(BaseModel):
 
 
 class DeskSection(_Section):
-    """``[desk]``: the brand and what the desk is for."""
+    """``[desk]``: the brand and what the desk is for.
 
-    name: str = Field(min_length=1, max_length=80)
-    """The brand customers see: "Acme Mobile"."""
-    scope: str = Field(min_length=1, max_length=200)
-    """One phrase of what the desk helps with: "your mobile plan, bills and roaming"."""
+    ``name`` and ``scope`` are a string (the same text in every language) or a table language -> text
+    (``[desk.scope]`` ``en = "..."`` ``es = "..."``) that must cover every one of ``languages``.
+    """
+
+    # languages first: the name and scope validators check their tables against them.
     languages: list[Language] = Field(default_factory=lambda: ["en", "es", "pt", "vi"], min_length=1)
     default_language: Language = "en"
+    name: str | dict[str, str]
+    """The brand customers see: "Acme Mobile" (a table when it differs by language)."""
+    scope: str | dict[str, str]
+    """What the desk helps with, completing "I can help with ...": "your mobile plan, bills and roaming"."""
     tiers: list[str] = Field(default_factory=list[str])
     """Customer tiers, lowest first (free-form names the desk ranks)."""
     texts: dict[str, dict[Language, str]] = Field(default_factory=dict[str, dict[Language, str]])
     """Reply-text overrides: key -> language -> template (see the README's reply keys)."""
+
+    @field_validator("name", "scope")
+    @classmethod
+    def _localized(cls, value: str | dict[str, str], info: ValidationInfo) -> str | dict[str, str]:
+        limit = 80 if info.field_name == "name" else 200
+        texts = [value] if isinstance(value, str) else list(value.values())
+        if any(len(text) > limit for text in texts):
+            raise ValueError(f"at most {limit} characters")
+        problem = _localized_text_problem(value, info.data.get("languages") or [])
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _default_in_languages(self) -> DeskSection:

@@ -109,8 +109,11 @@ def model_backed_agents(
     overrides: Mapping[str, ModelPort],
     *,
     desk_name: str = "Support",
+    scope: str = "your questions",
 ) -> SupportAgents:
     """``offline`` with each agent whose configuration names a model replaced by its LLM backend.
+
+    ``desk_name`` and ``scope`` go into the prompts (which are English: pass the desk's English texts).
 
     Raises:
         ConfigurationError: an unknown agent name in ``models.agents`` or a missing credential.
@@ -124,7 +127,12 @@ def model_backed_agents(
     if (chain := _chain("triage", config, overrides.get("triage"))) is not None:
         assert isinstance(triage, OfflineTriage)
         triage = LLMTriage(
-            chain, triage, on_failure=failure, desk_name=desk_name, min_confidence=config.triage.min_confidence
+            chain,
+            triage,
+            on_failure=failure,
+            desk_name=desk_name,
+            scope=scope,
+            min_confidence=config.triage.min_confidence,
         )
     if (chain := _chain("resolver", config, overrides.get("resolver"))) is not None:
         assert isinstance(resolver, OfflineResolver)
@@ -140,6 +148,7 @@ def model_backed_agents(
             on_ungrounded=config.guard.on_failure,
             allowed_urls=config.guard.allowed_urls,
             desk_name=desk_name,
+            scope=scope,
         )
     if (chain := _chain("summarizer", config, overrides.get("summarizer"))) is not None:
         assert isinstance(summarizer, OfflineSummarizer)

@@ -300,7 +300,13 @@ class DeskBuilder:
             summarizer=OfflineSummarizer(catalog, self.config.routing),
         )
         configured = model_backed_agents(
-            self.config, offline, knowledge, self._model_ports, desk_name=self._profile.name
+            self.config,
+            offline,
+            knowledge,
+            self._model_ports,
+            # The prompts are English: the desk's English name and scope (its default language's without English).
+            desk_name=self._profile.name_in("en"),
+            scope=self._profile.scope_in("en"),
         )
         agents = SupportAgents(
             triage=self._triage or configured.triage,

@@ -59,8 +59,9 @@ class ServerRuntime:
 
     @property
     def brand(self) -> str:
-        """The desk's name, shown on every page."""
-        return self.desk.context.profile.name
+        """The desk's name, shown on every page (the pages are English: its English name, else its default
+        language's)."""
+        return self.desk.context.profile.name_in("en")
 
     @property
     def customers_selectable(self) -> bool:

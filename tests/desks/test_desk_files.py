@@ -68,7 +68,8 @@ def test_a_toml_syntax_error_names_file_and_line(acme: Path) -> None:
     ("old", "new", "needle", "field"),
     [
         ('languages = ["en", "es", "pt"]', 'languages = ["en", "xx"]', "languages =", "desk.languages.1"),
-        ('scope = "', 'scop = "', "scop =", "desk.scop"),
+        ('tiers = ["day_pass"', 'tierz = ["day_pass"', "tierz =", "desk.tierz"),
+        ('en = "your membership', 'xx = "your membership', "[desk.scope]", "desk.scope"),
         ('username = "sam"', 'username = "Sam Smith"', 'username = "Sam Smith"', "agents.0.username"),
     ],
 )
@@ -121,7 +122,7 @@ def test_a_setting_naming_an_intent_the_catalog_lacks_fails_at_load(acme: Path) 
 
 def test_a_customer_with_a_tier_the_desk_does_not_rank_is_named(acme: Path) -> None:
     _replace(acme / "customers.yaml", "tier: member", "tier: platinum")
-    with pytest.raises(DeskFileError, match=r"customers\.yaml: customers\.0\.tier: 'platinum'"):
+    with pytest.raises(DeskFileError, match=r"customers\.yaml: line 5: customers\.0\.tier: 'platinum'"):
         load_desk(acme)
 
 

@@ -200,8 +200,9 @@ def test_the_desk_brand_greets_and_its_scope_redirects(acme_desk: SupportDesk, l
 def test_reply_overrides_and_localised_scope() -> None:
     profile = DeskProfile(
         name="Acme Mobile",
-        scope="your plan",
-        texts={"scope": {"es": "tu plan"}, "thanks": {"pt": "Obrigado por escolher {desk_name}!"}},
+        scope={"en": "your plan", "es": "tu plan"},
+        languages=["en", "es"],
+        texts={"thanks": {"pt": "Obrigado por escolher {desk_name}!"}},
     )
     texts = ReplyTexts(profile)
     assert texts.render("not_sure", "es").count("tu plan") == 1

@@ -336,22 +336,51 @@ def _kernel_ridge(centred: _F, wording: _F, targets: _F, y: npt.NDArray[np.int64
         keep = values > values.max() * 1e-8
         root = basis[:, keep] / np.sqrt(values[keep])  # K_LL^{-1/2} on its well-conditioned span
         features = np.hstack([np.exp(gamma * (centred @ anchors.T - 1.0)) @ root, wording, np.ones((n, 1))])
-        cov_values, cov_vectors = np.linalg.eigh(features.T @ features)
-        cov_values = np.maximum(cov_values, 0.0)
-        rotated = features @ cov_vectors
-        projected = rotated.T @ targets
-
-        def solve(lam: float) -> tuple[_F, _F]:
-            inverse = 1.0 / (cov_values + lam)
-            return rotated @ (inverse[:, None] * projected), (rotated**2) @ inverse
-
-        lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
-        weights = cov_vectors @ ((1.0 / (cov_values + lam))[:, None] * projected)
+        # The same ridge either way; decompose the smaller of the two Gram matrices (features: anchors + n-gram
+        # buckets + 1 columns, often more than there are examples).
+        ridge = _ridge_dual if n < features.shape[1] else _ridge_primal
+        weights, lam, loo, accuracy = ridge(features, targets, y, scored)
         k = root.shape[1]
         anchor_weights = root @ weights[:k]
         text_weights, bias = weights[k:-1], weights[-1]
     temperature = min(_TEMPERATURES, key=lambda t: _nll(loo / t, y[:scored]))
     return _Fit(anchors, anchor_weights, text_weights, bias, temperature, accuracy, lam, _softmax(loo / temperature))
+
+
+def _ridge_primal(features: _F, targets: _F, y: npt.NDArray[np.int64], scored: int) -> tuple[_F, float, _F, float]:
+    """Ridge regression of ``targets`` on ``features`` through the eigenvectors of ``FᵀF`` (columns × columns).
+
+    Returns:
+        The weights (columns × labels), the regularisation chosen by the leave-one-out accuracy of the first
+        ``scored`` rows, their leave-one-out scores, and that accuracy.
+    """
+    cov_values, cov_vectors = np.linalg.eigh(features.T @ features)
+    cov_values = np.maximum(cov_values, 0.0)
+    rotated = features @ cov_vectors
+    projected = rotated.T @ targets
+
+    def solve(lam: float) -> tuple[_F, _F]:
+        inverse = 1.0 / (cov_values + lam)
+        return rotated @ (inverse[:, None] * projected), (rotated**2) @ inverse
+
+    lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
+    return cov_vectors @ ((1.0 / (cov_values + lam))[:, None] * projected), lam, loo, accuracy
+
+
+def _ridge_dual(features: _F, targets: _F, y: npt.NDArray[np.int64], scored: int) -> tuple[_F, float, _F, float]:
+    """:func:`_ridge_primal` through the eigenvectors of ``FFᵀ`` (rows × rows): the same weights
+    (``Fᵀ(FFᵀ + λI)⁻¹T = (FᵀF + λI)⁻¹FᵀT``), fitted values and leverages, cheaper with fewer rows than columns."""
+    values, vectors = np.linalg.eigh(features @ features.T)
+    values = np.maximum(values, 0.0)
+    projected = vectors.T @ targets
+
+    def solve(lam: float) -> tuple[_F, _F]:
+        shrink = values / (values + lam)
+        return vectors @ (shrink[:, None] * projected), (vectors**2) @ shrink
+
+    lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
+    alpha = vectors @ ((1.0 / (values + lam))[:, None] * projected)
+    return features.T @ alpha, lam, loo, accuracy
 
 
 def _pick_regularisation(

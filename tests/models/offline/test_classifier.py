@@ -235,3 +235,17 @@ def test_descriptions_do_not_become_anchors(embedder: E5Embedder, monkeypatch: p
     )
     assert fit.anchors.shape[0] == 12
     np.testing.assert_allclose((fit.anchors @ labelled.T).max(axis=1), 1.0, atol=1e-9)
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(40, 120), (120, 40)])
+def test_the_ridge_is_the_same_solved_over_rows_or_columns(rows: int, columns: int) -> None:
+    # The Nyström fit decomposes whichever Gram matrix is smaller; both must give the same model.
+    rng = np.random.default_rng(7)
+    features = rng.standard_normal((rows, columns))
+    y = rng.integers(0, 3, rows)
+    targets = np.eye(3)[y]
+    primal = _classifier._ridge_primal(features, targets, y, rows - 5)  # pyright: ignore[reportPrivateUsage]
+    dual = _classifier._ridge_dual(features, targets, y, rows - 5)  # pyright: ignore[reportPrivateUsage]
+    assert primal[1] == dual[1] and primal[3] == dual[3]  # the same regularisation and leave-one-out accuracy
+    np.testing.assert_allclose(dual[0], primal[0], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dual[2], primal[2], rtol=1e-6, atol=1e-8)
