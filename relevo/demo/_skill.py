@@ -67,8 +67,8 @@ class _ShopTurn:
         intent = signals.intent
         resumed = self._resumed_order_intent()
         if resumed is not None:
-            # The customer answered our request to prove who they are: carry on with what they asked before,
-            # whatever the email message looks like on its own ("My email is ..." reads as account help).
+            # The customer answered our question (which order, or who they are): carry on with what they asked
+            # before, whatever the message looks like on its own ("My email is ..." reads as account help).
             self._order_intent(resumed)
             return True
         if self.t.state.pending_offer is not None and intent in ("affirm", "deny"):
@@ -85,16 +85,23 @@ class _ShopTurn:
         return True
 
     def _resumed_order_intent(self) -> str | None:
-        """The order question a guest asked before we asked for their email, when this message brings it."""
-        if not self.t.state.customer.is_guest or self.t.known("verified_customer_id"):
-            return None
+        """The order question asked before we asked which order (or a guest's email), when this message brings
+        it: "It's ORD-1053" alone reads as no intent at all."""
         earlier = [a for a in self.t.state.attempts if a.message_id != self.t.turn.message.id]
-        if not earlier or (earlier[-1].action, earlier[-1].target) != ("clarify", "identity"):
-            return None
-        if not _EMAIL.search(self.t.turn.reveal(self.t.turn.message.text)):
+        question = (earlier[-1].action, earlier[-1].target) if earlier else None
+        if not (self._answers_which_order(question) or self._answers_who(question)):
             return None
         asked = [s.intent for s in self.t.state.signals if s.message_id != self.t.turn.message.id]
         return next((i for i in reversed(asked) if i in ORDER_INTENTS), "order_status")
+
+    def _answers_which_order(self, question: tuple[str, str] | None) -> bool:
+        return question == ("clarify", "order_id") and self._mentioned_order() is not None
+
+    def _answers_who(self, question: tuple[str, str] | None) -> bool:
+        """A guest's email, after we asked them to prove who they are."""
+        if not self.t.state.customer.is_guest or self.t.known("verified_customer_id"):
+            return False
+        return question == ("clarify", "identity") and bool(_EMAIL.search(self.t.turn.reveal(self.t.turn.message.text)))
 
     def _min_confidence(self) -> float:
         return 0.0 if self.t.signals.intent in ORDER_INTENTS and self._mentioned_order() else _MIN_CONFIDENCE
