@@ -138,6 +138,21 @@ def _parser() -> argparse.ArgumentParser:
     intents.add_argument("--text-column")
     intents.add_argument("--label-column")
     intents.add_argument("--json", action="store_true")
+    oos = ev_sub.add_parser(
+        "oos",
+        help="out-of-scope detection on a proxy: each dataset's test texts are out of scope for another's catalog",
+    )
+    oos.add_argument(
+        "datasets",
+        nargs="+",
+        metavar="DIR[:LABEL_COLUMN]",
+        help="two or more folders with train.csv and test.csv (e.g. banking77 bitext_customer_support:intent)",
+    )
+    oos.add_argument("--shots", type=int, default=10, help="training texts per label (0: the whole split)")
+    oos.add_argument("--seed", type=int, default=0)
+    oos.add_argument("--limit", type=int, help="read only the first N rows of each test split")
+    oos.add_argument("--budget", type=float, default=0.01, help="in-scope accuracy the confidence floor may cost")
+    oos.add_argument("--json", action="store_true")
     esc = ev_sub.add_parser("escalation", help="explicit-human-request detection on a labelled CSV")
     esc.add_argument("--data", type=Path, required=True)
     esc.add_argument("--split", help="only rows whose 'split' column has this value")
@@ -322,7 +337,7 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         print(json.dumps(report, indent=None if args.json else 2))
         return 0
     if command == "eval":
-        from relevo.evals._commands import eval_escalation, eval_intents, eval_run
+        from relevo.evals._commands import eval_escalation, eval_intents, eval_oos, eval_run
 
         if args.eval == "run":
             return eval_run(
@@ -347,6 +362,15 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
                 oos_label=args.oos_label,
                 text_column=args.text_column,
                 label_column=args.label_column,
+                as_json=args.json,
+            )
+        if args.eval == "oos":
+            return eval_oos(
+                datasets=list(args.datasets),
+                shots=args.shots or None,
+                seed=args.seed,
+                limit=args.limit,
+                budget=args.budget,
                 as_json=args.json,
             )
         return eval_escalation(data=args.data, split=args.split, as_json=args.json)

@@ -1,4 +1,4 @@
-"""``relevo eval run|intents|escalation``: the command-line side of the evaluation package."""
+"""``relevo eval run|intents|oos|escalation``: the command-line side of the evaluation package."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 from relevo.desks import DeskDefinition
 from relevo.evals._datasets import evaluate_escalation_dataset, evaluate_intent_dataset
 from relevo.evals._metrics import parse_gate
+from relevo.evals._oos import evaluate_out_of_scope, parse_oos_dataset
 from relevo.evals._report import html_report, metrics_table
 from relevo.evals._run import run_eval
 from relevo.evals._scenario import load_suites
 
-__all__ = ["eval_escalation", "eval_intents", "eval_run"]
+__all__ = ["eval_escalation", "eval_intents", "eval_oos", "eval_run"]
 
 
 def eval_run(
@@ -114,6 +115,39 @@ def eval_intents(
     print("\nmost confused (true → predicted):")
     for t, p, n in result.report.confused:
         print(f"  {n:>4}  {t} → {p}")
+    return 0
+
+
+def eval_oos(
+    *, datasets: list[str], shots: int | None, seed: int, limit: int | None, budget: float, as_json: bool
+) -> int:
+    """Print the out-of-scope proxy's figures, one block per catalog (README: Evaluate)."""
+    results = evaluate_out_of_scope(
+        [parse_oos_dataset(spec) for spec in datasets],
+        shots=shots,
+        seed=seed,
+        limit=limit,
+        oos_budget=budget,
+        progress=sys.stderr,
+    )
+    if as_json:
+        print(json.dumps({"shots": shots, "seed": seed, "proxies": [r.as_json() for r in results]}, indent=2))
+        return 0
+    print(f"shots {shots or 'all'} · seed {seed} · confidence budget {budget:g}")
+    for r in results:
+        print(
+            f"\n{r.catalog} catalog ({r.n_train} training texts), {' + '.join(r.outside)} as out of scope: "
+            f"{r.n_in_scope} in scope, {r.n_out_of_scope} out of scope"
+        )
+        print(
+            f"  in-scope accuracy {r.accuracy:.4f} with nothing flagged · floors: similarity "
+            f"{r.similarity_floor:.4f}, confidence {r.confidence_floor:.4f}"
+        )
+        for name, rule in (("similarity floor only", r.floor_only), ("calibrated (triage's rule)", r.calibrated)):
+            print(
+                f"  {name:<27} out-of-scope recall {rule.oos_recall:.4f} · in-scope accuracy {rule.accuracy:.4f} "
+                f"({rule.lost_points:.2f} points lost, {rule.in_scope_flagged:.2%} of in-scope flagged)"
+            )
     return 0
 
 

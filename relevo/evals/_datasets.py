@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import random
 import re
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ import numpy as np
 from relevo._errors import BadInputError
 from relevo.evals._metrics import ClassificationReport, classify_report
 from relevo.evals._progress import Progress
-from relevo.models.offline import E5Embedder, IntentClassifier, detect_human_request, detect_language
+from relevo.models.offline import E5Embedder, Embedder, IntentClassifier, detect_human_request, detect_language
 
 __all__ = [
     "EscalationDatasetReport",
@@ -69,7 +70,8 @@ def read_labelled_csv(
     return [t for t, _ in pairs], [lab for _, lab in pairs]
 
 
-def _sample_shots(texts: list[str], labels: list[str], shots: int, seed: int) -> tuple[list[str], list[str]]:
+def sample_shots(texts: list[str], labels: list[str], shots: int, seed: int) -> tuple[list[str], list[str]]:
+    """``shots`` texts per label (all of a label's when it has fewer), drawn with ``seed``, in file order."""
     rng = random.Random(seed)
     by_label: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
@@ -82,7 +84,8 @@ def _sample_shots(texts: list[str], labels: list[str], shots: int, seed: int) ->
     return [texts[i] for i in chosen], [labels[i] for i in chosen]
 
 
-def _embed(embedder: E5Embedder, texts: list[str], bar: Progress) -> Any:
+def embed_batches(embedder: Embedder, texts: list[str], bar: Progress) -> Any:
+    """The texts' query embeddings, one row each, advancing ``bar`` batch by batch."""
     parts = []
     for start in range(0, len(texts), _BATCH):
         batch = texts[start : start + _BATCH]
@@ -145,34 +148,28 @@ def evaluate_intent_dataset(
     Each label's name in words ("card_arrival" → "card arrival") is tried as one more example of the label,
     and kept only when it raises the leave-one-out accuracy on the training texts (labels that are codes
     teach nothing). With ``oos_label``, a test item counts as predicted out of scope when the classifier
-    predicts that label or its nearest training similarity is below the learned floor.
+    predicts that label or flags it the way triage does (:meth:`IntentClassifier.is_out_of_scope`: below the
+    learned similarity floor or the calibrated confidence floor).
     """
     if shots is not None and shots < 1:
         raise BadInputError("--shots must be at least 1")
     train_texts, train_labels = read_labelled_csv(train, text_column=text_column, label_column=label_column)
     test_texts, test_labels = read_labelled_csv(test, text_column=text_column, label_column=label_column)
     if shots is not None:
-        train_texts, train_labels = _sample_shots(train_texts, train_labels, shots, seed)
+        train_texts, train_labels = sample_shots(train_texts, train_labels, shots, seed)
     # Dataset text stays in memory: only catalog and knowledge-base text goes to the disk cache.
     embedder = E5Embedder(None, memory_items=len(train_texts) + 16)
     bar = Progress("embedding", len(train_texts) + len(test_texts), progress, unit="texts")
-    _embed(embedder, train_texts, bar)
-    classifier = IntentClassifier.fit(embedder, train_texts, train_labels, persist_embeddings=False)
-    names = label_names(train_labels, exclude=oos_label)
-    if names:
-        named = IntentClassifier.fit(embedder, train_texts, train_labels, persist_embeddings=False, descriptions=names)
-        taught = named.training_accuracy_loo > classifier.training_accuracy_loo
-        classifier = named if taught else classifier
-    else:
-        taught = False
-    vectors = _embed(embedder, test_texts, bar)
+    embed_batches(embedder, train_texts, bar)
+    classifier, taught = fit_dataset_classifier(embedder, train_texts, train_labels, exclude=oos_label)
+    vectors = embed_batches(embedder, test_texts, bar)
     bar.finish()
     predictions = classifier.predict_vectors(vectors, test_texts)
     predicted = [p.label for p in predictions]
     report = classify_report(test_labels, predicted)
     oos_recall = oos_precision = None
     if oos_label is not None:
-        flagged = [p.label == oos_label or p.nearest_similarity < classifier.similarity_floor for p in predictions]
+        flagged = [p.label == oos_label or classifier.is_out_of_scope(p) for p in predictions]
         actual = [label == oos_label for label in test_labels]
         hits = sum(1 for f, a in zip(flagged, actual, strict=True) if f and a)
         oos_recall = round(hits / sum(actual), 4) if any(actual) else 0.0
@@ -189,6 +186,29 @@ def evaluate_intent_dataset(
         loo_accuracy=classifier.training_accuracy_loo,
         label_names_taught=taught,
     )
+
+
+def fit_dataset_classifier(
+    embedder: Embedder,
+    texts: list[str],
+    labels: list[str],
+    *,
+    exclude: str | None = None,
+    oos_budget: float = 0.01,
+) -> tuple[IntentClassifier, bool]:
+    """An :class:`IntentClassifier` on a dataset's training texts (not persisted to the disk cache), and whether
+    the labels' names in words were taught: they are kept only when they raise the leave-one-out accuracy.
+    ``exclude`` (an out-of-scope label) names no intent; ``oos_budget`` goes to :meth:`IntentClassifier.fit`."""
+    fit = functools.partial(
+        IntentClassifier.fit, embedder, texts, labels, persist_embeddings=False, oos_budget=oos_budget
+    )
+    classifier = fit()
+    names = label_names(labels, exclude=exclude)
+    if not names:
+        return classifier, False
+    named = fit(descriptions=names)
+    taught = named.training_accuracy_loo > classifier.training_accuracy_loo
+    return (named if taught else classifier), taught
 
 
 _NAME_SEPARATORS = re.compile(r"[_\-.:/]+")
