@@ -188,7 +188,8 @@ def _chat(
         who = state.customer.name or state.customer.id
         print(
             f"conversation {conv} as {who} ({state.customer.tier}). Type a message; human side: "
-            "/takeover AGENT, /reply TEXT, /handback [NOTE], /resolve, /card, /quit"
+            "/takeover AGENT, /reply TEXT, /handback [NOTE] [| did: … | decided: … | promised: … | fact: NAME=VALUE], "
+            "/resolve, /card, /quit"
         )
         while True:
             try:

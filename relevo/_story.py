@@ -8,7 +8,7 @@ from typing import Any
 from relevo._transcript import packet_json, turn_json, turn_lines
 from relevo.agents import render_card
 from relevo.contracts import HandoffPacket
-from relevo.orchestrator import Chapter, SupportDesk, TurnResult
+from relevo.orchestrator import Chapter, SupportDesk, TurnResult, parse_hand_back
 
 __all__ = ["Chapter", "ChapterResult", "run_line", "run_story", "story_json", "story_text"]
 
@@ -41,7 +41,7 @@ def run_line(desk: SupportDesk, conversation_id: str, line: str) -> TurnResult:
     if line.startswith("/reply"):
         return desk.human_reply(conversation_id, line.removeprefix("/reply").strip())
     if line.startswith("/handback"):
-        return desk.hand_back(conversation_id, line.removeprefix("/handback").strip())
+        return desk.hand_back(conversation_id, parse_hand_back(line.removeprefix("/handback")))
     if line.startswith("/resolve"):
         return desk.resolve(conversation_id)
     return desk.send(conversation_id, line)

@@ -11,6 +11,13 @@ from relevo.agents._policy import EscalationPolicy, EscalationTrigger, PolicyVie
 from relevo.agents._resolver import OfflineResolver, Resolution, Resolver, ResolverTurn
 from relevo.agents._routing import route_handoff
 from relevo.agents._summarizer import OfflineSummarizer, Summarizer, primary_intent
+from relevo.agents._superseded import (
+    Restatement,
+    restated_values,
+    same_meaning,
+    states_value,
+    superseded_by_humans,
+)
 from relevo.agents._texts import ReplyTexts, format_date, render_text, word
 from relevo.agents._toolbox import Toolbox
 from relevo.agents._triage import OfflineTriage, Triage
@@ -39,6 +46,7 @@ __all__ = [
     "Resolution",
     "Resolver",
     "ResolverTurn",
+    "Restatement",
     "Stage",
     "Summarizer",
     "Toolbox",
@@ -49,7 +57,11 @@ __all__ = [
     "primary_intent",
     "render_card",
     "render_text",
+    "restated_values",
     "route_handoff",
+    "same_meaning",
+    "states_value",
+    "superseded_by_humans",
     "trigger",
     "word",
 ]

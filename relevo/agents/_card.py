@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from relevo.contracts import HandoffPacket
+from relevo.contracts import Fact, HandBackReport, HandoffPacket
 
 __all__ = ["render_card"]
 
@@ -31,7 +31,7 @@ def render_card(packet: HandoffPacket, *, width: int = 78) -> str:
         "SUMMARY",
         f"  {packet.summary}",
         "FACTS",
-        *([f"  • {f.name} = {f.value}   [{f.source}]" for f in packet.facts] or ["  (none)"]),
+        *([line for f in packet.facts for line in _fact_lines(f)] or ["  (none)"]),
         "TRIED",
         *(
             [
@@ -43,6 +43,8 @@ def render_card(packet: HandoffPacket, *, width: int = 78) -> str:
         "PROMISED",
         *([f"  • {m.by}: {m.what}" for m in packet.commitments] or ["  (nothing)"]),
     ]
+    if packet.hand_backs:
+        lines += ["HANDED BACK", *[line for report in packet.hand_backs for line in _hand_back_lines(report)]]
     if packet.missing_facts or packet.open_questions:
         lines += ["OPEN", *[f"  • {q}" for q in packet.open_questions]]
     if packet.memory_highlights:
@@ -53,3 +55,23 @@ def render_card(packet: HandoffPacket, *, width: int = 78) -> str:
 
 def _series(values: list[float]) -> str:
     return "[" + " ".join(f"{v:+.2f}" for v in values[-5:]) + "]" if values else "[]"
+
+
+def _fact_lines(fact: Fact) -> list[str]:
+    """The fact, then the values it replaced, oldest first, each with its source."""
+    lines = [f"  • {fact.name} = {fact.value}   [{_source(fact.source, fact.set_by)}]"]
+    lines += [f"      was {v.value}   [{_source(v.source, v.set_by)}]" for v in fact.superseded]
+    return lines
+
+
+def _source(source: str, set_by: str) -> str:
+    return f"{set_by}, {source}" if set_by else source
+
+
+def _hand_back_lines(report: HandBackReport) -> list[str]:
+    lines = [f"  • {report.agent} [{report.event_id}]" + (f": {report.note}" if report.note else "")]
+    lines += [f"      did: {a}" for a in report.actions]
+    lines += [f"      decided: {d}" for d in report.decisions]
+    lines += [f"      promised: {p}" for p in report.promised]
+    lines += [f"      set: {', '.join(report.facts)}"] if report.facts else []
+    return lines

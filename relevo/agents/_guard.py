@@ -33,8 +33,20 @@ from relevo.models.offline._cues import parse_number
 __all__ = ["Claim", "ClaimKind", "Evidence", "GroundingGuard", "GuardCheck"]
 
 ClaimKind = Literal[
-    "url", "email", "id", "amount", "currency", "percent", "date", "duration", "promise", "format", "language"
+    "url",
+    "email",
+    "id",
+    "amount",
+    "currency",
+    "percent",
+    "date",
+    "duration",
+    "promise",
+    "format",
+    "language",
+    "superseded",
 ]
+"""``superseded``: a value a human agent replaced at hand-back, restated (see ``relevo.agents.restated_values``)."""
 
 _DATA = Path(__file__).parent / "texts" / "guard.yaml"
 _MAX_REPLY = 4_000  # replies are short (the resolver asks for ~300 tokens); longer text is cut before scanning

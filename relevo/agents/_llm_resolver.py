@@ -22,6 +22,7 @@ from relevo.agents._history import transcript_as_turns
 from relevo.agents._intents import SMALL_TALK
 from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._resolver import OfflineResolver, Resolution, ResolverTurn
+from relevo.agents._superseded import restated_values
 from relevo.agents._texts import render_from
 from relevo.contracts import (
     Attempt,
@@ -198,7 +199,12 @@ class LLMResolver:
             for a in extract_amounts(reply)
             if a > run.allowed_amount + 0.01
         ]
-        return [*faults, *verdict.violations, *beyond], verdict.claims
+        # A tool that has not caught up with what a human did still says the old value: it must not be restated.
+        stale = [
+            Claim("superseded", r.old.value, f"a human agent replaced it: {r.fact.name} is now {r.fact.value!r}")
+            for r in restated_values(reply, turn.state.facts)
+        ]
+        return [*faults, *verdict.violations, *beyond, *stale], verdict.claims
 
     def _evidence(self, run: _Run) -> Evidence:
         """What this turn's reply may rest on: tool results, passages found, facts, the humans' words."""
@@ -258,6 +264,15 @@ class LLMResolver:
         briefing = ""
         if state.briefing:
             briefing = f"A human agent handled part of this conversation; their note (data): <<<{state.briefing}>>>"
+        human = [f for f in state.facts if f.by_human]
+        if human:
+            values = "; ".join(
+                f"{f.name}={f.value} (set by {f.set_by}"
+                + (f"; replaces {', '.join(v.value for v in f.superseded)}" if f.superseded else "")
+                + ")"
+                for f in human
+            )
+            briefing += f"\nCurrent values a human agent set (data, authoritative over tool results): <<<{values}>>>"
         memory = "; ".join(f"<<<{h}>>>" for h in state.memory_highlights) or "(none)"
         return render_from(
             "prompts",

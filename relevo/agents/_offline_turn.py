@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._texts import ReplyTexts
 from relevo.agents._toolbox import Toolbox
-from relevo.contracts import Attempt, ConversationState, Fact, IntentCatalog, Signals
+from relevo.contracts import Attempt, ConversationState, Fact, IntentCatalog, Signals, merge_facts
 
 if TYPE_CHECKING:
     from relevo._config import ResolverConfig
@@ -89,18 +89,33 @@ class OfflineTurn:
             )
         )
 
-    def fact(self, name: str, value: object, source: str, confidence: float = 1.0) -> None:
-        """Record a fact with its provenance (a message id or a tool call id)."""
+    def fact(self, name: str, value: object, source: str, confidence: float = 1.0) -> Fact:
+        """Record a fact with its provenance (a message id or a tool call id); returns the fact that holds now.
+
+        That is the one recorded, unless a human agent set this fact at a hand-back and ``value`` is not newer
+        than what they did (it repeats their value or one they superseded): then the human's fact, which a
+        reply must state instead (``Fact.by_human``; see :func:`relevo.contracts.merge_facts`).
+        """
         self.out.facts.append(
             Fact(name=name, value=str(value), source=source, confidence=confidence, at=self.turn.message.at)
         )
+        current = self.current(name)
+        assert current is not None
+        return current
+
+    def current(self, name: str) -> Fact | None:
+        """The fact ``name`` as it holds now (this turn's records merged over the conversation's, a human's
+        value outranking a tool's reading that is not newer), or ``None``."""
+        if not any(f.name == name for f in self.out.facts):
+            return self.state.fact(name)
+        earlier = self.state.fact(name)
+        merged = merge_facts([earlier] if earlier is not None else [], [f for f in self.out.facts if f.name == name])
+        return merged[0]
 
     def known(self, name: str) -> str | None:
-        """A fact established this turn or earlier in the conversation, or ``None``."""
-        for fact in reversed(self.out.facts):
-            if fact.name == name:
-                return fact.value
-        fact = self.state.fact(name)
+        """The value of a fact established this turn or earlier in the conversation (a human's, where a human
+        set it), or ``None``."""
+        fact = self.current(name)
         return fact.value if fact is not None else None
 
     def ground(self, source: str) -> None:

@@ -227,6 +227,11 @@ def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
         values: dict[str, object] = {
             key: value for key, value in result.data.items() if not isinstance(value, dict | list)
         }
+        for key, value in list(values.items()):
+            held = run.current(key)
+            if held is not None and held.by_human and value is not None:
+                # A human set this field's fact at a hand-back: their value stands unless the tool's is newer.
+                values[key] = run.fact(key, value, record.id).value
         values.update(facts)
         template = _in_language(answer.reply, run.language, fallback)
         needed = {name for _, name, _, _ in Formatter().parse(template) if name}

@@ -134,6 +134,7 @@ class OfflineSummarizer:
             open_questions=open_questions,
             missing_facts=missing,
             memory_highlights=list(state.memory_highlights),
+            hand_backs=list(state.hand_backs),
             reasons=list(reasons),
             suggested_next_step=self._next_step(reasons, missing),
             route=route,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from relevo.contracts._escalation import EscalationReason, Route
-from relevo.contracts._records import Attempt, Commitment, Fact
+from relevo.contracts._records import Attempt, Commitment, Fact, HandBackReport
 
 Tier = str
 """A customer tier: ``"guest"``, or a name from the desk's ``DeskProfile.tiers``."""
@@ -63,12 +63,15 @@ class HandoffPacket(BaseModel):
     urgency: Trend
     summary: str
     facts: list[Fact]
+    """Current values with their provenance; each keeps the values it replaced (``superseded``, oldest first)."""
     attempts: list[Attempt]
     commitments: list[Commitment]
     open_questions: list[str]
     missing_facts: list[str] = Field(default_factory=list[str])
     """Facts the intent needs that nobody established yet: the human should ask for these."""
     memory_highlights: list[str] = Field(default_factory=list[str])
+    hand_backs: list[HandBackReport] = Field(default_factory=list[HandBackReport])
+    """What humans did, decided, promised and changed when they handed the conversation back earlier."""
     reasons: list[EscalationReason]
     suggested_next_step: str
     route: Route

@@ -8,17 +8,66 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class SupersededValue(BaseModel):
+    """An earlier value of a fact, kept when a newer one replaced it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: str
+    source: str
+    """Where the earlier value came from (as :attr:`Fact.source`)."""
+    set_by: str = ""
+    """The human agent who had set it (empty: a tool, the customer or a profile)."""
+    at: datetime | None = None
+
+
 class Fact(BaseModel):
-    """A named value with where it came from."""
+    """A named value with where it came from, and the values it replaced."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str
     value: str
     source: str
-    """Provenance: a message id (``msg-…``), a tool call id (``call-…``) or ``profile``."""
+    """Provenance: a message id (``msg-…``), a tool call id (``call-…``), ``profile``, or the hand-back event
+    (``evt-…``) of the human agent named in ``set_by``."""
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     at: datetime | None = None
+    set_by: str = ""
+    """The human agent who set this value when handing the conversation back; empty: the conversation's own
+    records (a tool result, the customer's words, a profile). A human's value outranks a tool's reading of the
+    same fact until a reading newer than the hand-back changes it (see :func:`relevo.contracts.merge_facts`)."""
+    superseded: list[SupersededValue] = Field(default_factory=list[SupersededValue])
+    """Earlier values of this fact, oldest first (a value is kept once per change, never lost)."""
+
+    @property
+    def by_human(self) -> bool:
+        """Whether a human agent set this value."""
+        return bool(self.set_by)
+
+
+class HandBackReport(BaseModel):
+    """What a human agent reported when handing the conversation back to the AI.
+
+    The promises became :class:`Commitment` records (``by="human"``) and the facts :class:`Fact` records with
+    the agent in ``set_by``; this keeps the rest, for the packet of a later handoff.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    """The hand-back's system event (``evt-…``): the source of the facts the human set."""
+    agent: str
+    at: datetime | None = None
+    note: str = ""
+    actions: list[str] = Field(default_factory=list[str])
+    """What the human did, in their words."""
+    decisions: list[str] = Field(default_factory=list[str])
+    """What the human decided, in their words."""
+    promised: list[str] = Field(default_factory=list[str])
+    """What the human promised the customer (each also a commitment)."""
+    facts: list[str] = Field(default_factory=list[str])
+    """Names of the facts the human set."""
 
 
 AttemptOutcome = Literal["answered", "resolved", "not_found", "failed", "rejected", "offered", "declined"]

@@ -147,8 +147,7 @@ class _ShopTurn:
             return None
         source = self.t.turn.message.id if mentioned else record.id
         self.t.fact("order_id", order_id, source)
-        self._record_order_facts(result.data, record.id)
-        return _mapping(result.data)
+        return self._record_order_facts(_mapping(result.data), record.id)
 
     def _verify_guest(self) -> bool:
         """A guest proves who they are with the email on their account; the tools then act for them."""
@@ -176,8 +175,7 @@ class _ShopTurn:
             lookup, detail = self.t.toolbox.call("lookup_order", {"order_id": order_id})
             if detail.ok:
                 self.t.fact("order_id", order_id, record.id)
-                self._record_order_facts(detail.data, lookup.id)
-                return _mapping(detail.data)
+                return self._record_order_facts(_mapping(detail.data), lookup.id)
         if candidates:
             listing = ", ".join(f"{o['id']} ({self.t.word(str(o.get('status', '')))})" for o in candidates[:5])
             self.t.say("ask_order_choice", "clarify", "order_id", "answered", orders=listing)
@@ -186,10 +184,14 @@ class _ShopTurn:
             self.t.say("ask_order_id", "clarify", "order_id", "answered")
         return None
 
-    def _record_order_facts(self, order: Mapping[str, Any], source: str) -> None:
+    def _record_order_facts(self, order: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+        """Record the order's facts; returns the order as they hold now (a human's newer value in place of the
+        tool's where one handed back with it)."""
+        current = dict(order)
         for key in ("status", "promised_delivery", "days_late"):
             if order.get(key) is not None:
-                self.t.fact(f"order_{key}", order[key], source)
+                current[key] = self.t.fact(f"order_{key}", order[key], source).value
+        return current
 
     def _items(self, order: Mapping[str, Any]) -> str:
         items: Sequence[Mapping[str, Any]] = order.get("items", [])
@@ -222,6 +224,9 @@ class _ShopTurn:
                         self.t.fact(f"shipment_{key}", shipment[key], record.id)
             else:
                 self.t.attempt("tool_call", "track_shipment", "failed", result.error)
+        # A delivery date a human set at hand-back replaces the carrier's (which has not caught up with them).
+        eta = self.t.current("shipment_estimated_delivery")
+        human_eta = eta if eta is not None and eta.by_human else None
         if days_late > 0 and status == "shipped" and shipment is not None and shipment.get("delay_reason"):
             self.t.add(
                 self.t.render(
@@ -232,10 +237,16 @@ class _ShopTurn:
                     promised=self._date(order.get("promised_delivery")),
                     days_late=days_late,
                     reason=shipment["delay_reason"],
-                    carrier=shipment.get("carrier", ""),
-                    eta=self._date(shipment.get("estimated_delivery")),
                 )
             )
+            if human_eta is None:
+                self.t.add(
+                    self.t.render(
+                        "carrier_eta",
+                        carrier=shipment.get("carrier", ""),
+                        eta=self._date(shipment.get("estimated_delivery")),
+                    )
+                )
         else:
             self._order_context(order)
             if shipment is not None:
@@ -256,9 +267,14 @@ class _ShopTurn:
             if order.get("shipment_id") and shipment is None:
                 carrier = self.t.known("shipment_carrier") or "the carrier"
                 self.t.add(self.t.render("tracking_down", carrier=carrier))
+        updates: list[str] = []
         if self.t.state.briefing and order_id in self.t.state.briefing:
-            agent = _last_agent(self.t.state)
-            self.t.add(self.t.render("human_update", agent=agent, update=self.t.state.briefing))
+            updates.append(self.t.state.briefing)
+        if human_eta is not None:
+            updates.append(self.t.render("human_eta", eta=self._date(human_eta.value)))
+        if updates:
+            agent = human_eta.set_by if human_eta is not None else _last_agent(self.t.state)
+            self.t.add(self.t.render("human_update", agent=agent, update="; ".join(updates)))
         self.t.attempt("tool_call", "lookup_order", "answered", f"{order_id}: {status}, {days_late} days late")
         if days_late > 0 and status == "shipped":
             self._offer_compensation(order_id)

@@ -18,7 +18,9 @@ STORY: tuple[Chapter, ...] = (
         shows=(
             "the AI recognises the customer, finds the late order and why, and offers what her tier allows; "
             "a handoff packet with the customer, the order, the reasons and the attempts; the AI silent while "
-            "a human owns the conversation; after the hand-back the AI continues without asking again"
+            "a human owns the conversation; after a typed hand-back (what the human did, promised and changed) "
+            "the AI continues without asking again and gives the delivery date the human set, not the carrier's "
+            "older one"
         ),
         customer="C-1001",
         script=(
@@ -28,7 +30,8 @@ STORY: tuple[Chapter, ...] = (
             "/takeover Ana",
             "Hello? Is anyone there?",
             "/reply Hi Maria, Ana here. I've upgraded ORD-1042 to free express delivery: it arrives on Saturday.",
-            "/handback Upgraded ORD-1042 to free express delivery, arriving Saturday",
+            "/handback did: upgraded ORD-1042 to free express delivery | promised: ORD-1042 arrives on Saturday"
+            " | fact: shipment_estimated_delivery=Saturday",
             "Great. And can you confirm the status of the order now?",
             "/resolve",
         ),

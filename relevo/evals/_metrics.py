@@ -23,6 +23,7 @@ __all__ = [
 LOWER_IS_BETTER = frozenset(
     {
         "repeat_ask_rate",
+        "contradiction_after_handback_rate",
         "loop_rate",
         "policy_violations",
         "forbidden_behaviour_rate",
@@ -118,6 +119,8 @@ def suite_metrics(records: Iterable[ConversationRecord]) -> dict[str, float]:
     present = sum(1 for c, f in required if f in c.packet_facts)
     ai_turns = [t for t in turns if t.actor == "ai"]
     stating = [t for t in ai_turns if t.states_facts]
+    # AI answers to customer messages after a hand-back; those restating a value the human superseded count.
+    after_handback = [t for t in ai_turns if t.after_handback]
     promises = sum(1 for c in convs for v in c.violations if v.startswith("promise_beyond_policy"))
     # Model-written replies the grounding guard checked; "observed" ones reached the customer with a claim not
     # in evidence (guard in observe mode, or a reply it could not replace).
@@ -141,6 +144,9 @@ def suite_metrics(records: Iterable[ConversationRecord]) -> dict[str, float]:
         "containment_rate": sum(1 for c in convs if not c.escalated) / n,
         "packet_completeness": present / len(required) if required else 1.0,
         "repeat_ask_rate": sum(1 for t in ai_turns if t.repeat_asks) / len(ai_turns) if ai_turns else 0.0,
+        "contradiction_after_handback_rate": (
+            sum(1 for t in after_handback if t.contradictions) / len(after_handback) if after_handback else 0.0
+        ),
         "loop_rate": sum(1 for c in convs if c.looped) / n,
         "grounding_rate": sum(1 for t in stating if t.grounding) / len(stating) if stating else 1.0,
         "policy_violations": promises,

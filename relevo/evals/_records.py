@@ -45,6 +45,10 @@ class TurnRecord(BaseModel):
     """The AI reply states facts that need grounding: references, amounts, percentages, dates, quantities."""
     repeat_asks: list[str] = Field(default_factory=list[str])
     """Facts the AI asked for although the conversation already knew them."""
+    after_handback: bool = False
+    """An AI reply to a customer message after a human handed the conversation back."""
+    contradictions: list[str] = Field(default_factory=list[str])
+    """Values a human superseded at hand-back that this AI reply restates (``name = 'old' (superseded by …)``)."""
     node_ms: dict[str, float] = Field(default_factory=dict[str, float])
     turn_ms: float = 0.0
     model_calls: list[ModelCallUsage] = Field(default_factory=list[ModelCallUsage])
@@ -78,7 +82,8 @@ class ConversationRecord(BaseModel):
     looped: bool
     """The AI sent the same reply twice, or the loop rule fired."""
     violations: list[str]
-    """Forbidden behaviour seen: ``repeat_ask: …``, ``promise_beyond_policy: …``, ``ungrounded_answer: …``."""
+    """Forbidden behaviour seen: ``repeat_ask: …``, ``promise_beyond_policy: …``, ``ungrounded_answer: …``,
+    ``cut_passage: …``, ``contradiction: …``."""
     failures: list[str]
     """Expectations not met, in words."""
     tokens: int = 0

@@ -24,6 +24,7 @@ HEADLINE_METRICS = (
     "containment_rate",
     "packet_completeness",
     "repeat_ask_rate",
+    "contradiction_after_handback_rate",
     "loop_rate",
     "grounding_rate",
     "ungrounded_reply_rate",
@@ -243,6 +244,7 @@ def html_report(
         "ungrounded_reply_rate",
         "guard_fired_rate",
         "repeat_ask_rate",
+        "contradiction_after_handback_rate",
         "loop_rate",
         "forbidden_behaviour_rate",
     ]

@@ -27,6 +27,7 @@ from relevo.agents import (
     Stage,
     Summarizer,
     Triage,
+    restated_values,
 )
 from relevo.contracts import (
     AIMessage,
@@ -36,6 +37,7 @@ from relevo.contracts import (
     EscalationReason,
     HandoffPacket,
     Signals,
+    SystemEvent,
 )
 from relevo.desks import DEFAULT_DESK, desk_definition, load_desk
 from relevo.evals._audit import ConversationAudit
@@ -336,6 +338,12 @@ def _turn_record(
     ai = [m for m in result.messages if isinstance(m, AIMessage)]
     grounding = sorted({g for m in ai for g in m.grounding})
     stating = any(states_facts(m.text) for m in ai)
+    # An answer to the customer after a hand-back must not restate a value the human superseded.
+    handed_back = any(isinstance(m, SystemEvent) and m.event == "hand_back" for m in before.messages)
+    after_handback = handed_back and bool(ai) and result.actor == "ai" and customer_turn is not None
+    contradictions = (
+        sorted({str(r) for m in ai for r in restated_values(m.text, after.facts)}) if after_handback else []
+    )
     escalated = before.mode != "pending_human" and after.mode == "pending_human"
     reasons = result.escalation.codes if result.escalation is not None and escalated else []
     if escalated and not reasons:
@@ -366,6 +374,8 @@ def _turn_record(
             # Replies to human-side commands relay what the human said: grounded in the human, not checked.
             states_facts=stating and result.actor == "ai" and customer_turn is not None,
             repeat_asks=repeat,
+            after_handback=after_handback,
+            contradictions=contradictions,
             node_ms=node_ms,
             turn_ms=round(turn_ms, 3),
             model_calls=usage,
@@ -398,6 +408,7 @@ def _conversation(
     violations: list[str] = []
     for t in turns:
         violations += [f"repeat_ask: step {t.step} asked again for {name}" for name in t.repeat_asks]
+        violations += [f"contradiction: step {t.step} restated {c}" for c in t.contradictions]
         if t.states_facts and not t.grounding:
             violations.append(f"ungrounded_answer: step {t.step} states facts with no grounding")
         if t.actor == "ai" and t.reply and t.grounding and _CUT_PASSAGE.search(t.reply):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from relevo._errors import BadInputError
 from relevo._yaml_lines import yaml_line
 from relevo.contracts import Channel, Mode
+from relevo.orchestrator import parse_hand_back
 
 __all__ = [
     "Expectations",
@@ -28,7 +29,7 @@ __all__ = [
     "parse_suite",
 ]
 
-Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
+Forbidden = Literal["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage", "contradiction"]
 Language = Literal["en", "es", "pt", "vi"]
 HUMAN_COMMANDS = ("/takeover", "/reply", "/handback", "/resolve")
 _REPLACED: dict[str, str] = {"order_id": "answers: {order_id: VALUE} (the value given when the AI asks for that fact)"}
@@ -75,6 +76,11 @@ def _check_line(line: str) -> str:
             raise ValueError(f"unknown command {command!r}; use one of {', '.join(HUMAN_COMMANDS)}")
         if command in ("/takeover", "/reply") and not line.removeprefix(command).strip():
             raise ValueError(f"{command} needs text after it")
+        if command == "/handback":
+            try:
+                parse_hand_back(line.removeprefix(command))
+            except BadInputError as exc:
+                raise ValueError(str(exc)) from exc
     return line
 
 
@@ -149,8 +155,15 @@ class Expectations(_Model):
     queue: str | None = None
     """The queue the first handoff should be routed to (e.g. a custom trigger's ``retention``)."""
     forbid: list[Forbidden] = Field(
-        default_factory=lambda: ["repeat_ask", "promise_beyond_policy", "ungrounded_answer", "cut_passage"]
+        default_factory=lambda: [
+            "repeat_ask",
+            "promise_beyond_policy",
+            "ungrounded_answer",
+            "cut_passage",
+            "contradiction",
+        ]
     )
+    """``contradiction``: an AI reply after a hand-back restates a value the human superseded."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectations:

@@ -4,6 +4,7 @@ from relevo.orchestrator._builder import DeskBuilder, default_embedder, embeddin
 from relevo.orchestrator._context import Clock, RunContext, Specialist, SupportAgents, TurnIds
 from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import NodeName, SupportGraph, SupportGraphBuilder, specialist_node
+from relevo.orchestrator._handback import describe_hand_back, parse_hand_back
 from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer, relevo_serializer
 from relevo.orchestrator._references import check_intent_references, check_reason_references
@@ -27,11 +28,13 @@ __all__ = [
     "check_intent_references",
     "check_reason_references",
     "default_embedder",
+    "describe_hand_back",
     "embedding_cache_path",
     "fixed_clock",
     "normalise_text",
     "open_postgres_checkpointer",
     "open_sqlite_checkpointer",
+    "parse_hand_back",
     "relevo_serializer",
     "specialist_node",
 ]

@@ -30,6 +30,7 @@ from relevo.contracts._messages import Channel
 from relevo.memory import CustomerMemory, redact_pii
 from relevo.orchestrator._context import RunContext, TurnIds
 from relevo.orchestrator._graph import NodeName, SupportGraph
+from relevo.orchestrator._handback import describe_hand_back
 from relevo.orchestrator._normalise import normalise_text
 from relevo.orchestrator._turns import TurnResult
 
@@ -182,11 +183,14 @@ class SupportDesk:
         self._require(before, "reply", ("human_active",))
         return self._run(conversation_id, HumanReply(text=text.strip()), f"/reply {text.strip()}", before)
 
-    def hand_back(self, conversation_id: str, note: str = "") -> TurnResult:
-        """The human gives the conversation back to the AI, with a note on what they did."""
+    def hand_back(self, conversation_id: str, note: str | HandBack = "") -> TurnResult:
+        """The human gives the conversation back to the AI: a free-text note on what they did, or a typed
+        :class:`relevo.contracts.HandBack` (actions, decisions, promises, facts they changed; see
+        :func:`relevo.orchestrator.parse_hand_back` for the one-line form)."""
+        event = note if isinstance(note, HandBack) else HandBack(note=note.strip())
         before = self.state(conversation_id)
         self._require(before, "hand back", ("human_active",))
-        return self._run(conversation_id, HandBack(note=note.strip()), f"/handback {note.strip()}".strip(), before)
+        return self._run(conversation_id, event, f"/handback {describe_hand_back(event)}".strip(), before)
 
     def expire_wait(self, conversation_id: str, *, waited_s: float = 0.0) -> TurnResult:
         """Nobody took the waiting conversation in time: the AI apologises, takes it back (``ai_active``) and

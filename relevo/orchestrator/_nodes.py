@@ -40,6 +40,7 @@ from relevo.contracts import (
 from relevo.memory import redact_pii
 from relevo.models import CallLedger
 from relevo.orchestrator._context import RunContext, TurnIds
+from relevo.orchestrator._handback import describe_hand_back, hand_back_records
 from relevo.orchestrator._normalise import normalise_text
 from relevo.tools import ToolContext
 
@@ -385,10 +386,14 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         if state.mode != "human_active":
             raise ModeError("hand back", state.mode, ("human_active",))
         agent = state.assigned_agent or "agent"
-        briefing = ctx.agents.summarizer.briefing(state, event.note)
+        event_id = ids("evt")
+        facts, commitments, report = hand_back_records(state, event, agent=agent, event_id=event_id, now=now, ids=ids)
+        # The note, else what the human did, is what they hand over in words (decisions stay internal).
+        said = event.note or "; ".join(event.actions)
+        briefing = ctx.agents.summarizer.briefing(state, said)
         first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
         # The customer hears what the human noted; an empty note leaves the briefing for the AI alone.
-        done = ctx.texts.render("hand_back_summary", state.language, agent=agent, done=briefing) if event.note else ""
+        done = ctx.texts.render("hand_back_summary", state.language, agent=agent, done=briefing) if said else ""
         follow_up = " ".join(
             part
             for part in (
@@ -402,8 +407,13 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
             "assigned_agent": None,
             "briefing": briefing,
             "pending_offer": None,
+            "facts": facts,
+            "commitments": commitments,
+            "hand_backs": [report],
             "messages": [
-                SystemEvent(id=ids("evt"), at=now, text=event.note or f"{agent} handed back", event="hand_back"),
+                SystemEvent(
+                    id=event_id, at=now, text=describe_hand_back(event) or f"{agent} handed back", event="hand_back"
+                ),
                 AIMessage(
                     id=ids("msg"),
                     at=now,

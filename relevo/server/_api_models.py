@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from relevo.contracts import (
+    FACT_NAME,
     AIMessage,
     Attempt,
     Commitment,
@@ -14,11 +15,14 @@ from relevo.contracts import (
     CustomerMessage,
     CustomerRef,
     Fact,
+    FactChange,
     GuardReport,
+    HandBack,
     HandoffPacket,
     HumanAgentMessage,
     Message,
     Mode,
+    Promise,
     SystemEvent,
 )
 from relevo.orchestrator import MAX_MESSAGE_CHARS
@@ -33,6 +37,8 @@ __all__ = [
     "ConversationDetail",
     "CustomerTranscript",
     "DemoCustomer",
+    "HandBackFact",
+    "HandBackPromise",
     "HandBackRequest",
     "LoginRequest",
     "LoginResponse",
@@ -198,8 +204,51 @@ class ReplyRequest(_Body):
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
+_Item = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class HandBackFact(_Body):
+    name: str = Field(
+        pattern=FACT_NAME, description="The fact's name, as the handoff card's facts name it (`appointment_date`)."
+    )
+    value: _Item = Field(description="Its new value. It outranks what a tool says until a newer reading changes it.")
+
+
+class HandBackPromise(_Body):
+    what: _Item = Field(description="What you promised the customer (recorded as a commitment by a human).")
+    due: Annotated[AwareDatetime | None, Field(strict=False)] = Field(
+        default=None, description="By when (ISO 8601 with a time zone), if you said."
+    )
+
+
 class HandBackRequest(_Body):
+    """What you did, decided, promised and changed; every part optional."""
+
     note: str = Field(default="", max_length=2000, description="What you did, for the AI to continue from.")
+    actions: list[_Item] = Field(default_factory=list[str], max_length=20, description="What you did.")
+    decisions: list[_Item] = Field(default_factory=list[str], max_length=20, description="What you decided.")
+    promises: list[HandBackPromise] = Field(default_factory=list[HandBackPromise], max_length=20)
+    facts: list[HandBackFact] = Field(
+        default_factory=list[HandBackFact], max_length=20, description="Facts you changed (each name once)."
+    )
+
+    @model_validator(mode="after")
+    def _each_fact_once(self) -> HandBackRequest:
+        names = [f.name for f in self.facts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"fact {', '.join(twice)} is set twice")
+        return self
+
+    def event(self) -> HandBack:
+        """The hand-back this request describes."""
+        return HandBack(
+            note=self.note.strip(),
+            actions=self.actions,
+            decisions=self.decisions,
+            promises=[Promise(what=p.what, due=p.due) for p in self.promises],
+            facts=[FactChange(name=f.name, value=f.value) for f in self.facts],
+        )
 
 
 class CommandResult(BaseModel):

@@ -401,8 +401,11 @@ def reply(conversation_id: ConversationId, body: ReplyRequest, agent: Agent, run
     responses=error_responses(403, 404, 409, described={409: "You have not taken the conversation over."}),
 )
 def hand_back(conversation_id: ConversationId, body: HandBackRequest, agent: Agent, runtime: Runtime) -> CommandResult:
-    """The AI continues from a briefing of your note and the conversation, and follows up with the customer."""
-    result = runtime.service.hand_back(conversation_id, agent, body.note)
+    """The AI continues from a briefing of your note and the conversation, and follows up with the customer.
+
+    Facts you set outrank what a tool says about the same fact until a newer reading changes it; promises become
+    commitments by a human; both, with what you did and decided, reach the packet of a later handoff."""
+    result = runtime.service.hand_back(conversation_id, agent, body.event())
     return _command_result(runtime, conversation_id, result.reply)
 
 

@@ -32,7 +32,15 @@ from datetime import UTC, datetime, timedelta
 
 from relevo._errors import BadInputError, ModeError, RelevoError, UnknownConversationError
 from relevo.channels import ChannelError, Outbound
-from relevo.contracts import AIMessage, Channel, ConversationState, CustomerMessage, HumanAgentMessage, Message
+from relevo.contracts import (
+    AIMessage,
+    Channel,
+    ConversationState,
+    CustomerMessage,
+    HandBack,
+    HumanAgentMessage,
+    Message,
+)
 from relevo.memory import inbox_scope, redact_pii
 from relevo.orchestrator import SupportDesk, TurnResult, normalise_text
 from relevo.server._agents import AgentAccount, AgentDirectory
@@ -467,8 +475,9 @@ class ServeService:
         """The agent who owns the conversation writes to the customer (delivered on the customer's channel)."""
         return self._owned(conversation_id, agent, "reply", lambda: self.desk.human_reply(conversation_id, text))
 
-    def hand_back(self, conversation_id: str, agent: AgentAccount, note: str = "") -> TurnResult:
-        """The agent hands the conversation back to the AI with a note; the AI follows up with the customer."""
+    def hand_back(self, conversation_id: str, agent: AgentAccount, note: str | HandBack = "") -> TurnResult:
+        """The agent hands the conversation back to the AI with a note or a typed hand-back (what they did,
+        decided, promised and changed); the AI follows up with the customer."""
         return self._owned(conversation_id, agent, "hand back", lambda: self.desk.hand_back(conversation_id, note))
 
     def resolve(self, conversation_id: str, agent: AgentAccount) -> TurnResult:

@@ -282,7 +282,10 @@ function renderCard(d) {
       sparkline(d.sentiment),
       ...section(
         "Facts",
-        p.facts.map((f) => el("li", {}, el("b", { text: f.name }), ` = ${f.value} `, el("span", { class: "prov", text: `[${f.source}]` }))),
+        p.facts.map((f) => el("li", {},
+          el("b", { text: f.name }), ` = ${f.value} `, el("span", { class: "prov", text: `[${f.set_by ? f.set_by + ", " : ""}${f.source}]` }),
+          ...(f.superseded || []).map((v) => el("div", { class: "prov", text: `was ${v.value} [${v.set_by ? v.set_by + ", " : ""}${v.source}]` })),
+        )),
         "none",
       ),
       ...section(
@@ -323,9 +326,22 @@ $("signin").addEventListener("submit", signIn);
 $("signout").addEventListener("click", signOut);
 $("takeover").addEventListener("click", () => command("takeover"));
 $("resolve").addEventListener("click", () => command("resolve"));
+/** "a=1; b=2" as [{name, value}]; a part without "=" is an error the server reports (an empty name). */
+function changedFacts(text) {
+  return text.split(";").map((part) => part.trim()).filter(Boolean).map((part) => {
+    const at = part.indexOf("=");
+    return at < 0 ? { name: "", value: part } : { name: part.slice(0, at).trim(), value: part.slice(at + 1).trim() };
+  });
+}
+
 $("handback").addEventListener("click", async () => {
-  await command("hand-back", { note: $("handback-note").value.trim() });
-  $("handback-note").value = "";
+  const ids = ["handback-note", "handback-facts", "handback-promised"];
+  await command("hand-back", {
+    note: $("handback-note").value.trim(),
+    facts: changedFacts($("handback-facts").value),
+    promises: $("handback-promised").value.split(";").map((p) => p.trim()).filter(Boolean).map((what) => ({ what })),
+  });
+  if (!$("action-error").textContent) ids.forEach((id) => { $(id).value = ""; });
 });
 $("reply-box").addEventListener("submit", async (event) => {
   event.preventDefault();
