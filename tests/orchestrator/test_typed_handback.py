@@ -193,3 +193,32 @@ def test_the_hand_back_line_reads_typed_parts(line: str, expected: HandBack) -> 
 def test_a_malformed_hand_back_line_is_refused(line: str, match: str) -> None:
     with pytest.raises(BadInputError, match=match):
         parse_hand_back(line)
+
+
+@pytest.mark.parametrize(
+    ("customer", "ask", "person", "old", "new"),
+    [
+        ("V-1001", "how much data do I have left?", "I want to talk to a person", "38.5", "43.5"),
+        ("V-1002", "¿cuántos datos me quedan?", "Quiero hablar con un agente", "1.2", "6.2"),
+        ("V-1003", "quantos dados me restam?", "Quero falar com um atendente", "21.0", "26.0"),
+    ],
+)
+def test_a_declarative_tool_answer_gives_the_human_value_of_a_same_named_field(
+    tmp_path: Path, telecom_context: RunContext, customer: str, ask: str, person: str, old: str, new: str
+) -> None:
+    """The telecom desk answers balances with a reply template filled from the tool's result; a human who
+    topped the data up sets ``data_left_gb`` and the template says their value, not the tool's older one."""
+    with DeskBuilder(load_config()).open_with_context(tmp_path / "data", telecom_context) as desk:
+        conv = desk.start(customer_id=customer)
+        before = desk.send(conv, ask)
+        assert before.reply is not None and f"{old} GB" in before.reply, before.reply
+        assert desk.send(conv, person).mode == "pending_human"
+        desk.takeover(conv, "Sam")
+        desk.hand_back(conv, parse_hand_back(f"did: added 5 GB | fact: data_left_gb={new}"))
+        after = desk.send(conv, ask)
+        assert after.reply is not None and f"{new} GB" in after.reply and old not in after.reply, after.reply
+        again = desk.send(conv, person)
+        assert again.packet is not None
+        [data] = [f for f in again.packet.facts if f.name == "data_left_gb"]
+        assert (data.value, data.set_by) == (new, "Sam")
+        assert [(v.value, v.source.startswith("call-")) for v in data.superseded] == [(old, True)]
