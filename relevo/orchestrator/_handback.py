@@ -29,6 +29,7 @@ from relevo.contracts import (
     Promise,
 )
 from relevo.orchestrator._context import TurnIds
+from relevo.tools import ToolRegistry
 
 __all__ = ["describe_hand_back", "hand_back_records", "parse_hand_back"]
 
@@ -96,19 +97,27 @@ def describe_hand_back(event: HandBack) -> str:
 
 
 def hand_back_records(
-    state: ConversationState, event: HandBack, *, agent: str, event_id: str, now: datetime, ids: TurnIds
+    state: ConversationState,
+    event: HandBack,
+    *,
+    agent: str,
+    event_id: str,
+    now: datetime,
+    ids: TurnIds,
+    tools: ToolRegistry | None = None,
 ) -> tuple[list[Fact], list[Commitment], HandBackReport]:
     """What ``agent``'s hand-back ``event`` (system event ``event_id``) writes: facts with the human as their
     source, the promises as commitments ``by="human"``, and the report of the rest.
 
-    A fact the conversation has no record of yet, but that a tool result of the conversation named (a field of
-    the same name), is first recorded with the tool's value, so the value the human superseded is kept and a
-    later reading that repeats it is known to be out of date.
+    A fact the conversation has no record of yet, but that a tool result of the conversation named (a field the
+    tool's declared effects record as that fact in ``tools``, or a field named alike), is first recorded with the
+    tool's value, so the value the human superseded is kept and a later reading that repeats it is known to be
+    out of date.
     """
     facts: list[Fact] = []
     for change in event.facts:
         if state.fact(change.name) is None:
-            earlier = _tool_reading(state, change.name)
+            earlier = _tool_reading(state, change.name, tools)
             if earlier is not None:
                 facts.append(earlier)
         facts.append(Fact(name=change.name, value=change.value, source=event_id, at=now, set_by=agent))
@@ -130,12 +139,12 @@ def _commitment(promise: Promise, ids: TurnIds, event_id: str) -> Commitment:
     return Commitment(id=ids("cmt"), what=promise.what, by="human", due=promise.due, source=event_id)
 
 
-def _tool_reading(state: ConversationState, name: str) -> Fact | None:
+def _tool_reading(state: ConversationState, name: str, tools: ToolRegistry | None) -> Fact | None:
     """What the latest successful tool result of the conversation said about fact ``name``, as a fact.
 
-    That is its scalar field ``name``, or its field ``f`` when the fact is named ``p_f`` and ``p`` is a word of
-    the tool's name (``appointment_date``: ``date`` of ``get_appointment``), the way skills name the facts they
-    record from a tool.
+    That is the scalar field the tool's declared effects record as fact ``name``, else its field ``name``, else
+    its field ``f`` when the fact is named ``p_f`` and ``p`` is a word of the tool's name (``appointment_date``:
+    ``date`` of ``get_appointment``), the way skills name the facts they record from a tool.
     """
     for record in reversed(state.tool_calls):
         if record.status != "ok":
@@ -147,7 +156,10 @@ def _tool_reading(state: ConversationState, name: str) -> Fact | None:
         if not isinstance(data, dict):
             continue
         fields = cast(dict[str, object], data)
-        for field in _field_names(name, record.tool):
+        declared: list[str] = []
+        if tools is not None and record.tool in tools:
+            declared = [field for field, fact in tools.effects(record.tool).facts.items() if fact == name]
+        for field in [*declared, *_field_names(name, record.tool)]:
             value = fields.get(field)
             if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value).strip():
                 return Fact(name=name, value=str(value), source=record.id)

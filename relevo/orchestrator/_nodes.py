@@ -387,7 +387,9 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
             raise ModeError("hand back", state.mode, ("human_active",))
         agent = state.assigned_agent or "agent"
         event_id = ids("evt")
-        facts, commitments, report = hand_back_records(state, event, agent=agent, event_id=event_id, now=now, ids=ids)
+        facts, commitments, report = hand_back_records(
+            state, event, agent=agent, event_id=event_id, now=now, ids=ids, tools=ctx.tools
+        )
         # The note, else what the human did, is what they hand over in words (decisions stay internal).
         said = event.note or "; ".join(event.actions)
         briefing = ctx.agents.summarizer.briefing(state, said)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,20 @@ from relevo._config import load_config
 from relevo._errors import BadInputError
 from relevo._story import run_line
 from relevo.agents import render_card, restated_values, states_value
-from relevo.contracts import FactChange, HandBack, Promise, SystemEvent
+from relevo.contracts import (
+    ConversationState,
+    CustomerRef,
+    Fact,
+    FactChange,
+    HandBack,
+    Promise,
+    SystemEvent,
+    ToolCallRecord,
+)
 from relevo.demo import DemoStore, StoreBackend, load_store_data
-from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk, describe_hand_back, parse_hand_back
+from relevo.orchestrator import DeskBuilder, RunContext, SupportDesk, TurnIds, describe_hand_back, parse_hand_back
+from relevo.orchestrator._handback import hand_back_records
+from relevo.tools import ToolEffects, ToolRegistry
 
 
 @dataclass(frozen=True)
@@ -222,3 +233,27 @@ def test_a_declarative_tool_answer_gives_the_human_value_of_a_same_named_field(
         [data] = [f for f in again.packet.facts if f.name == "data_left_gb"]
         assert (data.value, data.set_by) == (new, "Sam")
         assert [(v.value, v.source.startswith("call-")) for v in data.superseded] == [(old, True)]
+
+
+def get_visit(customer_id: str) -> dict[str, str]:
+    """The customer's next visit."""
+    return {"when": "2026-11-25"}
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_the_value_a_human_replaces_is_read_from_the_tool_field_its_effects_declare(declared: bool) -> None:
+    """A fact no turn recorded yet, but a tool result said: what the tool said is kept as the superseded value
+    when the tool declares the field as that fact (without the declaration, ``when`` is not ``visit_date``)."""
+    tools = ToolRegistry()
+    tools.register(get_visit, effects=ToolEffects(facts={"when": "visit_date"}) if declared else None)
+    call = ToolCallRecord(id="call-001-1", tool="get_visit", arguments={}, status="ok", result='{"when": "2026-11-25"}')
+    state = ConversationState(conversation_id="c", customer=CustomerRef(id="C-1"), tool_calls=[call])
+    event = HandBack(facts=[FactChange(name="visit_date", value="2026-11-27")])
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    facts, _, report = hand_back_records(
+        state, event, agent="Ana", event_id="evt-002-1", now=now, ids=TurnIds(2), tools=tools
+    )
+    human = Fact(name="visit_date", value="2026-11-27", source="evt-002-1", at=now, set_by="Ana")
+    seeded = [Fact(name="visit_date", value="2026-11-25", source="call-001-1")] if declared else []
+    assert facts == [*seeded, human]
+    assert report.facts == ["visit_date"]
