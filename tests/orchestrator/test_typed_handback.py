@@ -114,7 +114,7 @@ def test_later_replies_use_the_human_value_and_never_the_one_it_replaced(desk: S
 
 
 def test_the_demo_story_states_saturday_only(desk: SupportDesk) -> None:
-    from relevo._story import STORY
+    from relevo.demo._story import STORY
 
     [chapter] = [c for c in STORY if c.customer == "C-1001"]
     conv = desk.start(customer_id=chapter.customer)
