@@ -8,6 +8,7 @@ repeats an earlier one) before anything is sent. An LLM vote may add reasons lat
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -273,7 +274,11 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
             intent = v.signals.intent
             if intent in SMALL_TALK:
                 return None
-            run = _trailing(v.history, lambda s: s.intent == intent)
+            # A reply to the AI's own question ("P-7777" after "What is your patient number?") continues the
+            # request; it is no repetition of it.
+            same = _trailing(v.history, lambda s: s.intent == intent)
+            answers = _answers_to_questions(v)
+            run = sum(1 for s in v.history[len(v.history) - same :] if s.message_id not in answers)
             if run >= loop.same_intent_turns:
                 return f"intent {intent} asked {run} times in a row"
             return None
@@ -375,6 +380,13 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
 
 _BUDGET = "budget exhausted"
 _CLOSING_TARGETS = frozenset({"closing", "thanks"})
+
+
+def _answers_to_questions(view: PolicyView) -> set[str]:
+    """Ids of the customer turns in ``view.history`` that came right after an AI turn asking a question."""
+    asked = {a.message_id for a in view.state.attempts if (a.by, a.action, a.outcome) == ("ai", "clarify", "answered")}
+    history = list(view.history)
+    return {turn.message_id for before, turn in itertools.pairwise(history) if before.message_id in asked}
 
 
 def _trailing(history: Sequence[Signals], predicate: Callable[[Signals], bool]) -> int:

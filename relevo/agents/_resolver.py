@@ -15,8 +15,10 @@ from string import Formatter
 from typing import Protocol
 
 from relevo._config import ResolverConfig
+from relevo.agents._intents import SMALL_TALK
 from relevo.agents._knowledge import KnowledgeBase
 from relevo.agents._offline_turn import OfflineSkill, OfflineTurn
+from relevo.agents._pending import TOOL_FACT_DETAIL, pending_question
 from relevo.agents._texts import ReplyTexts
 from relevo.agents._toolbox import Toolbox
 from relevo.contracts import (
@@ -39,6 +41,8 @@ __all__ = ["OfflineResolver", "Resolution", "Resolver", "ResolverTurn"]
 CLOSING = "closing"
 """Attempt target of a goodbye after the customer's closing act; saying it twice is no loop."""
 _CLOSING_ACTS = frozenset({"affirm", "deny", "thanks_goodbye"})
+REJECTED = "rejected_answer"
+"""Attempt target of the reply to a customer who says the last answer did not help."""
 
 _MIN_CONFIDENCE = 0.25
 """Below this intent confidence the offline resolver says it is not sure rather than guess."""
@@ -114,6 +118,11 @@ class OfflineResolver:
     def _handle(self, run: OfflineTurn) -> None:
         signals = run.signals
         intent = signals.intent
+        if signals.rejects_previous_answer and (intent == _previous_topic(run) or intent in SMALL_TALK):
+            # "that didn't help" about what we just answered: answering the same topic again would only repeat
+            # it, and it is no closing. Ask what is missing; the repeated_failure rule counts the rejections.
+            run.say("rejected_answer", "clarify", REJECTED, "answered")
+            return
         if any(skill.answer(run) for skill in self.skills):
             return
         resumed = _resumed_tool_intent(run)
@@ -121,7 +130,11 @@ class OfflineResolver:
         if resumed is not None and definition is not None and definition.tool is not None:
             # The customer answered the question we asked for a missing fact: carry on with that request.
             _tool_answer(run, resumed, definition.tool)
-        elif intent in _CLOSING_ACTS and _closing_asked(run, declined=intent == "deny"):
+        elif (
+            intent in _CLOSING_ACTS
+            and not signals.rejects_previous_answer
+            and _closing_asked(run, declined=intent == "deny")
+        ):
             # "no" / "ok" / "that's all" after "anything else?" (or after our goodbye) ends the conversation;
             # so does a "no" after an answer, which asked nothing.
             run.say("goodbye", "answer", CLOSING, "answered")
@@ -175,23 +188,20 @@ def _is_closing_line(run: OfflineTurn, message: AIMessage) -> bool:
     return texts.render("anything_else", message.language) in text or text == texts.render("goodbye", message.language)
 
 
+def _previous_topic(run: OfflineTurn) -> str | None:
+    """The intent of the latest earlier customer turn that was about something (not small talk)."""
+    return next((i for i in reversed(run.earlier_intents()) if i not in SMALL_TALK), None)
+
+
 # -- declarative tool answers ----------------------------------------------------------------------------------
-_ASKED = "tool answer for intent "
-
-
 def _resumed_tool_intent(run: OfflineTurn) -> str | None:
     """The intent whose missing fact we asked for last turn, when this message brings that fact."""
-    earlier = run.earlier_attempts()
-    if not earlier or earlier[-1].action != "clarify" or not earlier[-1].detail.startswith(_ASKED):
+    pending = pending_question(run.state, run.catalog, run.turn.message.id)
+    if pending is None or pending.pattern is None or pending.intent is None:
         return None
-    intent = earlier[-1].detail.removeprefix(_ASKED)
-    definition = run.catalog.get(intent)
-    if definition is None or definition.tool is None:
+    if re.search(pending.pattern, run.turn.message.text, re.IGNORECASE) is None:
         return None
-    spec = next((f for f in definition.tool.facts if f.name == earlier[-1].target), None)
-    if spec is None or re.search(spec.pattern, run.turn.message.text, re.IGNORECASE) is None:
-        return None
-    return intent
+    return pending.intent
 
 
 def _in_language(texts: dict[str, str], language: str, fallback: str) -> str:
@@ -210,8 +220,14 @@ def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
             continue
         known = run.known(spec.name)
         if known is None:
-            run.add(_in_language(spec.ask, run.language, fallback))
-            run.attempt("clarify", spec.name, "answered", _ASKED + intent)
+            question = _in_language(spec.ask, run.language, fallback)
+            pending = pending_question(run.state, run.catalog, run.turn.message.id)
+            if pending is not None and (pending.intent, pending.target) == (intent, spec.name):
+                # Asked last turn and still not found: say so rather than repeat the question word for word.
+                run.add(run.render("ask_again", question=question))
+            else:
+                run.add(question)
+            run.attempt("clarify", spec.name, "answered", TOOL_FACT_DETAIL + intent)
             return
         facts[spec.name] = known
     arguments: dict[str, str | None] = {}

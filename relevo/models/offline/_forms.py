@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["verb_forms"]
+__all__ = ["finite_forms", "verb_forms"]
 
 _ES_CLITICS = ("me", "te", "lo", "la", "le", "nos", "os", "los", "las", "les", "se", "melo", "mela", "noslo")
 _PT_CLITICS = ("me", "te", "lo", "la", "nos", "vos", "los", "las", "lhe", "lhes", "o", "a", "os", "as")
@@ -79,4 +79,73 @@ def verb_forms(infinitive: str, language: str) -> tuple[str, ...]:
         forms = _portuguese(word)
     else:
         return (word,)
+    return tuple(sorted(forms, key=lambda form: (-len(form), form)))
+
+
+def _spanish_finite(infinitive: str) -> set[str]:
+    stem, ending = infinitive[:-2], infinitive[-2:]
+    if ending == "ar":
+        present = ("o", "as", "a", "amos", "ais", "an")
+        preterite = ("e", "aste", "o", "amos", "asteis", "aron")
+        imperfect = ("aba", "abas", "abamos", "abais", "aban")
+        participle = stem + "ado"
+    else:
+        vowel = ending[0]
+        present = ("o", "es", "e", vowel + "mos", ("eis" if vowel == "e" else "is"), "en")
+        preterite = ("i", "iste", "io", "imos", "isteis", "ieron")
+        imperfect = ("ia", "ias", "iamos", "iais", "ian")
+        participle = stem + "ido"
+    forms = {stem + end for end in (*present, *preterite, *imperfect)}
+    # Perfect tenses: "no me ha ayudado", "no me has ayudado", "no me habeis ayudado", "no me habia servido".
+    for auxiliary in ("he", "has", "ha", "hemos", "habeis", "han", "habia", "habias", "habian"):
+        forms.add(f"{auxiliary} {participle}")
+    gerund = stem + ("ando" if ending == "ar" else "iendo")
+    for auxiliary in ("esta", "estas", "estan", "estais", "estoy"):
+        forms.add(f"{auxiliary} {gerund}")
+    return forms
+
+
+def _portuguese_finite(infinitive: str) -> set[str]:
+    stem, ending = infinitive[:-2], infinitive[-2:]
+    vowel = ending[0]
+    if ending == "ar":
+        present = ("o", "as", "a", "amos", "am")
+        preterite = ("ei", "aste", "ou", "amos", "aram")
+        imperfect = ("ava", "avas", "avamos", "avam")
+    else:
+        present = ("o", "es", "e", vowel + "mos", "em")
+        preterite = ("i", "este" if vowel == "e" else "iste", "eu" if vowel == "e" else "iu", vowel + "mos")
+        preterite = (*preterite, vowel + "ram")
+        imperfect = ("ia", "ias", "iamos", "iam")
+    forms = {stem + end for end in (*present, *preterite, *imperfect)}
+    participle = stem + ("ado" if ending == "ar" else "ido")
+    # Perfect and progressive: "nao me tem ajudado", "nao esta funcionando", "nao esta a funcionar".
+    for auxiliary in ("tem", "tens", "tinha", "temos", "teem"):
+        forms.add(f"{auxiliary} {participle}")
+    gerund = stem + vowel + "ndo"
+    for auxiliary in ("esta", "estas", "estao", "ta", "tao"):
+        forms.update({f"{auxiliary} {gerund}", f"{auxiliary} a {infinitive}"})
+    return forms
+
+
+@functools.cache
+def finite_forms(infinitive: str, language: str) -> tuple[str, ...]:
+    """The conjugated forms of a regular ``infinitive`` in ``language`` (``"es"`` or ``"pt"``), longest first.
+
+    Present, preterite and imperfect in every person and form of address (tu, usted, vosotros, ustedes; tu,
+    voce), the perfect ("ha ayudado", "tem ajudado") and the progressive ("esta funcionando", "esta a
+    funcionar"), plus the infinitive itself ("sigue sin ayudar"). Stem-changing and irregular verbs ("sirve",
+    "resuelve") are listed by the lexicon as they are: this generator only knows the regular endings. A phrase
+    or a verb of another language is returned as it is.
+    """
+    word = infinitive.strip().lower()
+    if " " in word or len(word) < 4 or word[-2:] not in ("ar", "er", "ir"):
+        return (word,)
+    if language == "es":
+        forms = _spanish_finite(word)
+    elif language == "pt":
+        forms = _portuguese_finite(word)
+    else:
+        return (word,)
+    forms.add(word)
     return tuple(sorted(forms, key=lambda form: (-len(form), form)))
