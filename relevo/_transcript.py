@@ -62,7 +62,8 @@ def turn_lines(turn: TurnResult, *, customer_label: str = "customer") -> list[st
         for i, line in enumerate(turn.reply.splitlines()):
             lines.append(f"  {who if i == 0 else '':>10} │ {line}")
     elif not turn.input.startswith("/"):
-        lines.append(f"  {'':>10} │ (no AI reply: a human owns the conversation; message kept for them)")
+        owner = "waiting for a human" if turn.mode == "pending_human" else "a human owns the conversation"
+        lines.append(f"  {'':>10} │ (no AI reply: {owner}; message kept for them)")
     if turn.signals is not None:
         s = turn.signals
         lines.append(f"  {'':>10} · intent {s.intent} {s.confidence:.2f} · sentiment {s.sentiment:+.2f} · {s.language}")

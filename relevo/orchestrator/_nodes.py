@@ -134,7 +134,7 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     if state.mode == "pending_human":
         update.update(late_summary(state, ctx))
         update["language"] = state.language
-        if not isinstance(state.messages[-1], AIMessage):
+        if not _held_since_handoff(state):
             holding = ctx.texts.render("holding", state.language)
             update["messages"].append(
                 AIMessage(id=ids("msg"), at=now, text=holding, agent="ingest", language=state.language)
@@ -142,6 +142,17 @@ def ingest(state: ConversationState, runtime: Runtime[RunContext]) -> Update:
     elif state.mode == "human_active":
         update["language"] = state.language
     return update
+
+
+def _held_since_handoff(state: ConversationState) -> bool:
+    """Whether the customer already got the holding message in this wait (one per handoff, on the first message
+    they send after it: the handoff reply said a person is coming, the holding message says this one reached them)."""
+    for message in reversed(state.messages):
+        if isinstance(message, SystemEvent) and message.event == "escalated":
+            return False
+        if isinstance(message, AIMessage) and message.agent == "ingest":
+            return True
+    return False
 
 
 def _parallel_triage(ctx: RunContext) -> LLMTriage | None:
