@@ -170,7 +170,8 @@ def bench_turn(
                     overhead_ms.append((elapsed - watch.seconds) * 1000)
                     bare_ms.append(b_elapsed * 1000)
             if progress is not None:
-                progress.write(f"\rbench turn: {n + 1}/{conversations + warmup} conversations")
+                stage = f"warm-up {n + 1}/{warmup}" if n < warmup else f"{n + 1 - warmup}/{conversations} conversations"
+                progress.write(f"\rbench turn: {stage}   ")
                 progress.flush()
         if progress is not None:
             progress.write("\n")

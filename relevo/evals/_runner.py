@@ -430,6 +430,8 @@ def _conversation(
             failures.append(f"packet lacks facts {lacking}")
         if expect.queue is not None and packet is not None and packet.route.queue != expect.queue:
             failures.append(f"handoff routed to queue {packet.route.queue}, expected {expect.queue}")
+        if expect.priority is not None and packet is not None and packet.route.priority != expect.priority:
+            failures.append(f"handoff at priority {packet.route.priority}, expected {expect.priority}")
     lacking_tools = [t for t in expect.tool_calls if t not in tool_calls]
     if lacking_tools:
         failures.append(f"tools not called: {lacking_tools}")

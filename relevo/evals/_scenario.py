@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from relevo._errors import BadInputError
 from relevo._yaml_lines import yaml_line
-from relevo.contracts import Channel, Mode
+from relevo.contracts import Channel, Mode, Priority
 from relevo.orchestrator import parse_hand_back
 
 __all__ = [
@@ -154,6 +154,8 @@ class Expectations(_Model):
     """Texts no two AI replies may both contain (e.g. "Is there anything else": asked once, never again)."""
     queue: str | None = None
     """The queue the first handoff should be routed to (e.g. a custom trigger's ``retention``)."""
+    priority: Priority | None = None
+    """The priority the first handoff should carry (``low``, ``normal``, ``high`` or ``urgent``)."""
     forbid: list[Forbidden] = Field(
         default_factory=lambda: [
             "repeat_ask",
@@ -167,8 +169,8 @@ class Expectations(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Expectations:
-        if not self.escalate and (self.reasons or self.by_turn or self.packet_facts or self.queue):
-            raise ValueError("reasons, by_turn, packet_facts and queue only make sense with escalate: true")
+        if not self.escalate and (self.reasons or self.by_turn or self.packet_facts or self.queue or self.priority):
+            raise ValueError("reasons, by_turn, packet_facts, queue and priority only make sense with escalate: true")
         return self
 
 

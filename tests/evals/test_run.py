@@ -73,3 +73,26 @@ def test_resume_runs_only_what_is_missing(tmp_path: Path) -> None:
     assert [t.reply for t in resumed.records[1].turns] == [t.reply for t in first.records[1].turns]
     again = run_eval([suite], output=output, resume=True)  # the file is whole again: nothing left to run
     assert again.ran == 0 and len(output.read_text(encoding="utf-8").splitlines()) == 2
+
+
+ROUTE_SUITE = """\
+name: route
+scenarios:
+  - id: right-route
+    setup: {customer: C-1002}
+    turns: ["Quiero hablar con un agente"]
+    expect: {escalate: true, queue: support, priority: normal}
+  - id: wrong-route
+    setup: {customer: C-1002}
+    turns: ["Quiero hablar con un agente"]
+    expect: {escalate: true, queue: billing, priority: urgent}
+"""
+
+
+def test_expected_queue_and_priority_are_checked() -> None:
+    run = run_eval([parse_suite(ROUTE_SUITE, "route.yaml")])
+
+    failures = {r.scenario: r.failures for r in run.records}
+    assert failures["right-route"] == []
+    assert any("expected billing" in f for f in failures["wrong-route"])
+    assert any("expected urgent" in f for f in failures["wrong-route"])
