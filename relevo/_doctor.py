@@ -1,6 +1,7 @@
 """``relevo doctor``: is this installation and configuration ready? Each check says what is wrong and how to fix it.
 
-Checks: Python, the installed runtime packages, the configuration file, each agent's model and credentials (as
+Checks: Python, the installed runtime packages, the configuration file, the desk (its files load and agree with
+each other and the configuration), each agent's model and credentials (as
 litellm reads them, never calling a model) and a configured ``api_base`` answering, the database and the Chroma
 server when configured (else the data directory), the embedding model and its cache, and — once the dev tools
 are installed — Chromium for the browser tests and a portable llama-cpp-python build.
@@ -53,10 +54,19 @@ class DoctorProbes:
     dev_installed: Callable[[], bool] = _dev_installed
     timeout_s: float = 3.0
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    cwd: Path = field(default_factory=Path.cwd)
 
 
-def diagnose(config_path: Path | None = None, probes: DoctorProbes | None = None) -> list[Finding]:
-    """Every check, in order. Never raises for what it finds: a problem is a ``fail`` finding."""
+def diagnose(
+    config_path: Path | None = None, probes: DoctorProbes | None = None, *, desk: str | None = None
+) -> list[Finding]:
+    """Every check, in order. Never raises for what it finds: a problem is a ``fail`` finding.
+
+    Args:
+        config_path: the ``--config`` file; None: relevo's defaults.
+        probes: where to look outside the configuration (tests point these elsewhere).
+        desk: the ``--desk`` reference; None: ``RELEVO_DESK``, a ``desk.toml`` in the working directory, or the demo.
+    """
     probes = probes or DoctorProbes()
     findings = [_python(), _installation()]
     try:
@@ -66,6 +76,7 @@ def diagnose(config_path: Path | None = None, probes: DoctorProbes | None = None
         config = None
     else:
         findings.append(Finding("configuration", "ok", str(config_path) if config_path else "relevo's defaults"))
+        findings.append(_desk(desk, config, probes))
         findings += [_models(config, probes), _storage(config, probes), _chroma(config, probes)]
     findings.append(_embeddings(probes))
     findings += [_chromium(probes), _llama(probes)]
@@ -75,13 +86,14 @@ def diagnose(config_path: Path | None = None, probes: DoctorProbes | None = None
 def doctor(
     config_path: Path | None = None,
     *,
+    desk: str | None = None,
     as_json: bool = False,
     out: TextIO | None = None,
     probes: DoctorProbes | None = None,
 ) -> int:
     """Print the findings (to ``out``, default stdout); 0 only when nothing failed, else 1."""
     out = out or sys.stdout
-    findings = diagnose(config_path, probes)
+    findings = diagnose(config_path, probes, desk=desk)
     failed = sum(1 for f in findings if f.status == "fail")
     if as_json:
         print(json.dumps({"ok": not failed, "findings": [asdict(f) for f in findings]}, indent=2), file=out)
@@ -125,6 +137,20 @@ def _installation() -> Finding:
             "installation", "fail", f"relevo {version} lacks {', '.join(missing)}", "pip install -e . (or: make demo)"
         )
     return Finding("installation", "ok", f"relevo {version} with its {len(runtime)} runtime packages")
+
+
+def _desk(reference: str | None, config: RelevoConfig, probes: DoctorProbes) -> Finding:
+    """Load the desk the other commands would run: its files parsed, its tools imported, its references checked
+    (no model is fitted)."""
+    from relevo.desks import load_desk, resolve_desk_reference
+
+    try:
+        resolved = resolve_desk_reference(reference, probes.environ, probes.cwd)
+        builder = load_desk(resolved, config)
+        builder.check()
+    except RelevoError as exc:
+        return Finding("desk", "fail", str(exc), "correct what is named (README: Build your own desk)")
+    return Finding("desk", "ok", f"{resolved} loads and its parts agree")
 
 
 def _models(config: RelevoConfig, probes: DoctorProbes) -> Finding:

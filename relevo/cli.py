@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":  # reports a broken configuration instead of stopping at it
             from relevo._doctor import doctor
 
-            return doctor(args.config, as_json=args.json)
+            return doctor(args.config, desk=args.desk, as_json=args.json)
         if args.command == "init":
             from relevo.desks import init_desk
 

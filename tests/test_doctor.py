@@ -178,3 +178,23 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "needs OPENAI_API_KEY" in capsys.readouterr().out
     assert main(["--config", str(config_file(tmp_path, "[models\n")), "doctor", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["ok"] is False
+
+
+def test_the_desk_is_loaded_and_a_broken_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from relevo.cli import main
+    from relevo.desks import init_desk
+
+    init_desk(tmp_path / "acme", name="Acme")
+    healthy = [f for f in diagnose(probes=probes(), desk=str(tmp_path / "acme")) if f.check == "desk"]
+    assert healthy[0].status == "ok" and "acme" in healthy[0].detail
+
+    article = tmp_path / "acme" / "kb" / "membership.en.md"
+    article.write_text("---\ntitle: Membership\n---\nNo id or topic.\n", encoding="utf-8")
+    broken = [f for f in diagnose(probes=probes(), desk=str(tmp_path / "acme")) if f.check == "desk"]
+    assert broken[0].status == "fail"
+    assert "membership.en.md" in broken[0].detail and "line" in broken[0].detail
+
+    assert main(["--desk", str(tmp_path / "acme"), "doctor"]) == 1
+    assert "FAIL  desk: " in capsys.readouterr().out
+    missing = [f for f in diagnose(probes=probes(), desk=str(tmp_path / "nowhere")) if f.check == "desk"]
+    assert missing[0].status == "fail" and "nowhere" in missing[0].detail

@@ -262,6 +262,19 @@ class DeskBuilder:
         return self
 
     # -- assembly --------------------------------------------------------------------------------------
+    def check(self) -> None:
+        """Check the desk's parts agree with each other and the configuration, without fitting any model.
+
+        Raises:
+            ConfigurationError: as :meth:`context` does for tools, tool answers, thresholds and tiers.
+        """
+        catalog = (self._catalog or IntentCatalog(intents=[])).with_builtins()
+        check_intent_references(self.config, catalog, self._profile.tiers)
+        tools = self._tools.copy() if self._tools is not None else ToolRegistry()
+        for tool, name in self._extra_tools:
+            tools.register(tool, name=name)
+        _check_tool_answers(catalog, tools)
+
     def context(self) -> RunContext:
         """Build the run context (fits the offline models on first use).
 
