@@ -26,11 +26,21 @@ def builtin_intents() -> IntentCatalog:
     return IntentCatalog.model_validate(yaml.safe_load(text))
 
 
-def with_builtin_intents(catalog: IntentCatalog) -> IntentCatalog:
+def with_builtin_intents(catalog: IntentCatalog, *, queue: str = "general", skill: str | None = None) -> IntentCatalog:
     """``catalog`` plus every built-in intent it does not define itself (the desk's definition wins), built-ins
-    first so that reading order stays: conversation, then business."""
+    first so that reading order stays: conversation, then business.
+
+    Args:
+        catalog: the desk's own intents.
+        queue: where a handoff during a built-in intent goes (a request for a person with no topic, out of scope).
+        skill: the skill that queue needs; None: the queue's name.
+    """
     own = {intent.name for intent in catalog.intents}
-    added = [intent for intent in builtin_intents().intents if intent.name not in own]
+    added = [
+        intent.model_copy(update={"queue": queue, "skill": skill or queue})
+        for intent in builtin_intents().intents
+        if intent.name not in own
+    ]
     if not added:
         return catalog
     return IntentCatalog(intents=[*added, *catalog.intents], facts=catalog.facts)

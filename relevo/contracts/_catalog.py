@@ -120,11 +120,12 @@ class IntentCatalog(BaseModel):
                 return intent
         return None
 
-    def with_builtins(self) -> IntentCatalog:
-        """This catalog plus relevo's built-in conversational intents it does not define itself."""
+    def with_builtins(self, *, queue: str = "general", skill: str | None = None) -> IntentCatalog:
+        """This catalog plus relevo's built-in conversational intents it does not define itself, routed to
+        ``queue`` (with ``skill``, default the queue's name)."""
         from relevo.contracts._builtin_intents import with_builtin_intents  # the built-ins are catalogs too
 
-        return with_builtin_intents(self)
+        return with_builtin_intents(self, queue=queue, skill=skill)
 
     def training_pairs(self) -> tuple[list[str], list[str]]:
         """All examples of all languages as ``(texts, labels)``."""

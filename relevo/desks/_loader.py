@@ -240,9 +240,21 @@ def load_desk(reference: str | Path, config: RelevoConfig | None = None) -> Desk
 def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskBuilder:
     spec = file.desk
     own = load_intent_catalog(folder / file.intents)
+    default = next((q for q in file.queues if q.name == file.default_queue), None)
     if file.queues:
-        _check_intent_queues(folder / file.intents, own, {q.name for q in file.queues})
-    catalog = own.with_builtins()
+        declared = {q.name for q in file.queues}
+        _check_intent_queues(folder / file.intents, own, declared)
+        if default is None:
+            raise DeskFileError(
+                folder / "desk.toml",
+                [
+                    f"default_queue: relevo's built-in intents (a request for a person with no topic, out of scope) "
+                    f"hand off to {file.default_queue!r}, which [[queues]] does not declare; declare it or set "
+                    f"default_queue to one of: {', '.join(sorted(declared))}"
+                ],
+            )
+    skill = default.skills[0] if default is not None and default.skills else None
+    catalog = own.with_builtins(queue=file.default_queue, skill=skill)
     kb = folder / file.kb
     articles = load_articles(kb) if kb.exists() else []
     profile = DeskProfile(

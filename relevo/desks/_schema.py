@@ -115,6 +115,9 @@ class DeskFile(_Section):
     kb: str = "kb"
     scenarios: str = "scenarios"
     queues: list[QueueSpec] = Field(default_factory=list[QueueSpec])
+    default_queue: str = Field(default="general", pattern=r"^[a-z0-9_]+$")
+    """Where relevo's built-in intents hand off (a request for a person with no topic, out of scope); with
+    ``[[queues]]`` declared it must be one of them."""
     agents: list[AgentSpec] = Field(default_factory=list[AgentSpec])
     agents_file: str | None = None
     """A JSON agents file (``relevo serve``'s format) instead of ``[[agents]]``."""

@@ -198,3 +198,20 @@ def test_reason_queues_naming_a_reason_no_trigger_raises_fails_at_load(acme: Pat
     _route(acme, 'lead_qualifed = { queue = "membership" }')
     with pytest.raises(ConfigurationError, match=r"routing\.reason_queues names reason 'lead_qualifed'"):
         load_desk(acme).context()
+
+
+def test_built_in_intents_hand_off_to_a_declared_queue(acme: Path) -> None:
+    # A request for a person with no topic used to go to 'general' whether or not the desk declared it: nobody
+    # but an admin could take it in serve.
+    _replace(acme / "desk.toml", 'name = "general"\nskills = ["general"]', 'name = "front_desk"\nskills = ["front"]')
+    intents = acme / "intents.yaml"
+    intents.write_text(intents.read_text(encoding="utf-8").replace("queue: general", "queue: front_desk"), "utf-8")
+    with pytest.raises(DeskFileError, match=r"desk\.toml: default_queue: .*'general', which \[\[queues\]\] does not"):
+        load_desk(acme)
+
+    text = (acme / "desk.toml").read_text(encoding="utf-8")
+    (acme / "desk.toml").write_text('default_queue = "front_desk"\n' + text, encoding="utf-8")
+    catalog = load_desk(acme).context().catalog
+    for name in ("human_agent", "out_of_scope", "greeting"):
+        intent = catalog.get(name)
+        assert intent is not None and (intent.queue, intent.skill) == ("front_desk", "front")
