@@ -266,33 +266,20 @@ class DeskBuilder:
         """Check the desk's parts agree with each other and the configuration, without fitting any model.
 
         Raises:
-            ConfigurationError: as :meth:`context` does for tools, tool answers, thresholds and tiers.
+            ConfigurationError: what :meth:`context` raises for tools, tool answers, thresholds, tiers and routes.
         """
-        catalog = (self._catalog or IntentCatalog(intents=[])).with_builtins()
-        check_intent_references(self.config, catalog, self._profile.tiers)
-        tools = self._tools.copy() if self._tools is not None else ToolRegistry()
-        for tool, name in self._extra_tools:
-            tools.register(tool, name=name)
-        _check_tool_answers(catalog, tools)
+        self._checked_parts()
 
-    def context(self) -> RunContext:
-        """Build the run context (fits the offline models on first use).
-
-        Raises:
-            ConfigurationError: a tool name is registered twice, an intent's tool answer names a tool the desk
-                does not have, a threshold names an intent the catalog lacks or a tier the desk does not rank, or
-                a routing setting names a reason code no trigger raises.
-        """
+    def _checked_parts(self) -> tuple[IntentCatalog, ToolRegistry, EscalationPolicy]:
+        """The catalog with the built-ins, the tool registry and the escalation policy, checked against each other
+        and the configuration."""
         # relevo's conversational intents (greeting, thanks_goodbye, ...) join any catalog that lacks them.
         catalog = (self._catalog or IntentCatalog(intents=[])).with_builtins()
         check_intent_references(self.config, catalog, self._profile.tiers)
-        articles = self._articles if self._articles is not None else []
-        embedder = self._embedder or default_embedder()
         tools = self._tools.copy() if self._tools is not None else ToolRegistry()
         for tool, name, effects in self._extra_tools:
             tools.register(tool, name=name, effects=effects)
         _check_tool_answers(catalog, tools)
-        texts = ReplyTexts(self._profile)
         policy = self._policy or EscalationPolicy.from_config(self.config.escalation)
         for code in self._without:
             policy = policy.without(code)
@@ -305,6 +292,20 @@ class DeskBuilder:
         strays = sorted({code for code, *_ in self._routes} - raised - set(BUILTIN_REASON_CODES))
         if strays:
             raise ConfigurationError(f"route_trigger names reasons no trigger raises: {', '.join(strays)}")
+        return catalog, tools, policy
+
+    def context(self) -> RunContext:
+        """Build the run context (fits the offline models on first use).
+
+        Raises:
+            ConfigurationError: a tool name is registered twice, an intent's tool answer names a tool the desk
+                does not have, a threshold names an intent the catalog lacks or a tier the desk does not rank, or
+                a routing setting names a reason code no trigger raises.
+        """
+        catalog, tools, policy = self._checked_parts()
+        articles = self._articles if self._articles is not None else []
+        embedder = self._embedder or default_embedder()
+        texts = ReplyTexts(self._profile)
         knowledge = KnowledgeBase(embedder, articles)
         offline = SupportAgents(
             triage=OfflineTriage(catalog, embedder, self.config.triage),
