@@ -233,22 +233,27 @@ def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
     arguments: dict[str, str | None] = {}
     for parameter, fact in answer.args.items():
         if fact == "customer_id":
-            customer = run.state.customer
-            arguments[parameter] = None if customer.is_guest else customer.id
+            if run.state.customer.is_guest:
+                # Only an identified customer's own records can be looked up: a guest is told so, in their
+                # language, and may ask for a person; the tool is never called with no one to look up.
+                run.say("identify_first", "clarify", "customer_id", "answered")
+                return
+            arguments[parameter] = run.state.customer.id
         else:
             arguments[parameter] = run.turn.reveal(facts[fact])
-    record, result = run.toolbox.call(answer.name, arguments)
+    record, result = run.toolbox.call(answer.name, arguments, declared=True)
     run.ground(record.id)
     if result.ok:
-        values: dict[str, object] = {
+        returned: dict[str, object] = {
             key: value for key, value in result.data.items() if not isinstance(value, dict | list)
         }
-        for key, value in list(values.items()):
+        for key, value in list(returned.items()):
             held = run.current(key)
             if held is not None and held.by_human and value is not None:
                 # A human set this field's fact at a hand-back: their value stands unless the tool's is newer.
-                values[key] = run.fact(key, value, record.id).value
-        values.update(facts)
+                returned[key] = run.fact(key, value, record.id).value
+        # The tool's result is the system of record: "Madrid Centro" from the tool, not the customer's "Madrid".
+        values: dict[str, object] = {**facts, **returned}
         template = _in_language(answer.reply, run.language, fallback)
         needed = {name for _, name, _, _ in Formatter().parse(template) if name}
         missing = sorted(needed - values.keys())
@@ -262,8 +267,9 @@ def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
         run.add(template.format_map({name: str(values[name]) for name in needed}))
         run.attempt("tool_call", answer.name, "answered", f"intent {intent}")
         return
-    if result.error_kind == "failed":
-        # The tool broke: the resolution-stage tool_failure rule hands the conversation to a human.
+    if result.error_kind != "rejected":
+        # The tool broke, or the desk's call did not fit the tool (invalid_arguments, unknown_tool): a fault on
+        # our side, never shown to the customer; the resolution-stage tool_failure rule hands over to a human.
         run.attempt("tool_call", answer.name, "failed", result.error)
         run.add(run.render("not_sure"))
         return

@@ -26,10 +26,18 @@ class Toolbox:
         self.calls: list[ToolCallRecord] = []
         self._redact = redact
 
-    def call(self, name: str, arguments: Mapping[str, _Arg]) -> tuple[ToolCallRecord, ToolResult]:
-        """Run tool ``name``; failures come back as a result with ``ok=False``, never as an exception."""
+    def call(
+        self, name: str, arguments: Mapping[str, _Arg], *, declared: bool = False
+    ) -> tuple[ToolCallRecord, ToolResult]:
+        """Run tool ``name``; failures come back as a result with ``ok=False``, never as an exception.
+
+        ``declared``: the call comes from the desk's own declaration (an intent's ``tool:``), not a model's
+        choice, so a call that does not fit the tool (invalid arguments, unknown tool) is the desk's fault and is
+        recorded as ``failed`` like a broken tool; a model's misfit call stays ``rejected`` for it to correct.
+        """
         result = self.registry.call(name, dict(arguments), self.context)
-        status = "ok" if result.ok else ("failed" if result.error_kind == "failed" else "rejected")
+        misfit = declared and result.error_kind in ("invalid_arguments", "unknown_tool")
+        status = "ok" if result.ok else ("failed" if result.error_kind == "failed" or misfit else "rejected")
         record = ToolCallRecord(
             id=self.context.new_id("call"),
             tool=name,

@@ -215,6 +215,7 @@ def make_resolve_node(resolver_of: str | None = None) -> Any:
             new_id=ids,
             conversation_id=state.conversation_id,
             customer_id=None if state.customer.is_guest else state.customer.id,
+            language=state.language,
             facts={fact.name: fact.value for fact in state.facts},
             services=ctx.services,
         )

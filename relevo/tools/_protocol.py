@@ -42,6 +42,9 @@ class ToolContext:
     conversation_id: str
     customer_id: str | None = None
     """The identified customer; tools never return another customer's data when it is set."""
+    language: str = "en"
+    """The conversation's language (ISO 639-1, e.g. ``es``): a tool that explains a refusal
+    (:class:`ToolRefused`) says it in this language, since the customer reads the reason."""
     facts: Mapping[str, str] = field(default_factory=dict[str, str])
     """What the conversation has established so far: fact name -> latest value."""
     services: tuple[object, ...] = ()
