@@ -263,7 +263,11 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
         languages=list(spec.languages),
         default_language=spec.default_language,
         tiers=list(spec.tiers),
-        texts={key: {str(lang): text for lang, text in by_language.items()} for key, by_language in spec.texts.items()},
+        texts={
+            # a queue's label is its word for customers; [desk.texts.<queue>] still wins
+            **{q.name: {str(lang): text for lang, text in q.label.items()} for q in file.queues if q.label},
+            **{key: {str(lang): text for lang, text in by_language.items()} for key, by_language in spec.texts.items()},
+        },
     )
     check_intent_references(config, catalog, spec.tiers)
     _check_reason_queues(folder, file, config)

@@ -68,6 +68,9 @@ class QueueSpec(_Section):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     skills: list[str] = Field(default_factory=list[str])
     description: str = ""
+    label: dict[Language, str] = Field(default_factory=dict[Language, str])
+    """How the queue is named to customers, per language ("I'm passing you to a colleague from our {label}
+    team"); a language without one reads the name with spaces for underscores."""
 
 
 class CustomerSource(_Section):

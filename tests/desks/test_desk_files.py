@@ -215,3 +215,16 @@ def test_built_in_intents_hand_off_to_a_declared_queue(acme: Path) -> None:
     for name in ("human_agent", "out_of_scope", "greeting"):
         intent = catalog.get(name)
         assert intent is not None and (intent.queue, intent.skill) == ("front_desk", "front")
+
+
+def test_a_queue_label_names_the_team_in_each_language(acme: Path) -> None:
+    _replace(
+        acme / "desk.toml",
+        'name = "membership"\nskills = ["membership"]',
+        'name = "membership"\nskills = ["membership"]\n'
+        'label = { en = "memberships", es = "socios", pt = "sócios", vi = "hội viên" }',
+    )
+    texts = load_desk(acme).context().texts
+    expected = {"en": "memberships", "es": "socios", "pt": "sócios", "vi": "hội viên"}
+    assert {lang: texts.word("membership", lang) for lang in expected} == expected
+    assert texts.word("general", "es") == "atención al cliente", "relevo's own words for its queue names stay"
