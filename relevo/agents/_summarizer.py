@@ -15,6 +15,7 @@ from relevo._config import RoutingConfig
 from relevo.agents._intents import SMALL_TALK
 from relevo.agents._routing import route_handoff
 from relevo.contracts import (
+    RESERVED_INTENTS,
     ConversationState,
     CustomerMessage,
     EscalationReason,
@@ -35,6 +36,9 @@ __all__ = ["OfflineSummarizer", "Summarizer", "primary_intent"]
 
 _KNOWN_MAX = 10
 """At most this many facts in the summary's "Known:" line; the packet's ``facts`` holds every one."""
+
+_SMALL_TALK = frozenset({*RESERVED_INTENTS, "thanks", "closing", "scope_redirect"})
+"""Attempt targets of the resolver's conversational replies (relevo.agents._resolver), left out of "AI tried"."""
 
 _REASON_STEPS = {
     "explicit_request": "Greet the customer by name and pick up from the summary; they asked for a person.",
@@ -168,8 +172,10 @@ class OfflineSummarizer:
             shown = [f"{f.name.replace('_', ' ')} = {_clip(f.value, 80)}{_unconfirmed(f)}" for f in key[:_KNOWN_MAX]]
             more = f" (and {len(key) - _KNOWN_MAX} more in the facts)" if len(key) > _KNOWN_MAX else ""
             lines.append("Known: " + "; ".join(shown) + more + ".")
-        if state.attempts:
-            tried = [f"{a.target} → {a.outcome}" for a in state.attempts[-4:]]
+        # Greetings, thanks and closings are conversation, not attempts at the customer's issue.
+        substantive = [a for a in state.attempts if not (a.action == "answer" and a.target in _SMALL_TALK)]
+        if substantive:
+            tried = [f"{a.target} → {a.outcome}" for a in substantive[-4:]]
             lines.append("AI tried: " + ", ".join(tried) + ".")
         if reasons:
             lines.append("Handed off because: " + "; ".join(f"{r.code} ({r.evidence})" for r in reasons) + ".")
@@ -185,7 +191,9 @@ class OfflineSummarizer:
         return sorted(own, key=lambda f: rank.get(f.name, len(rank)))
 
     def _next_step(self, reasons: Sequence[EscalationReason], missing: Sequence[str]) -> str:
-        steps = [_REASON_STEPS.get(r.code, f"Handle {r.code}.") for r in reasons[:1]]
+        # A desk's own rule has no canned step: its evidence is what the human acts on.
+        steps = [_REASON_STEPS.get(r.code, f"{r.code.replace('_', ' ').capitalize()}: {r.evidence}.") for r in reasons]
+        steps = steps[:1]
         if missing:
             steps.append("Ask for: " + ", ".join(m.replace("_", " ") for m in missing) + ".")
         return " ".join(steps) or "Review the conversation and continue."
