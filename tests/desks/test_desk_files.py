@@ -220,8 +220,7 @@ def test_built_in_intents_hand_off_to_a_declared_queue(acme: Path) -> None:
 def test_a_queue_label_names_the_team_in_each_language(acme: Path) -> None:
     _replace(
         acme / "desk.toml",
-        'name = "membership"\nskills = ["membership"]',
-        'name = "membership"\nskills = ["membership"]\n'
+        'label = { en = "membership", es = "socios", pt = "sócios" }',
         'label = { en = "memberships", es = "socios", pt = "sócios", vi = "hội viên" }',
     )
     texts = load_desk(acme).context().texts
