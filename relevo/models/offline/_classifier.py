@@ -316,16 +316,7 @@ def _kernel_ridge(centred: _F, wording: _F, targets: _F, y: npt.NDArray[np.int64
         anchors = centred
         gram = np.exp(gamma * (centred @ centred.T - 1.0))
         kernel = gram + wording @ wording.T + 1.0
-        values, vectors = np.linalg.eigh(kernel)
-        values = np.maximum(values, 0.0)
-        projected = vectors.T @ targets
-
-        def solve(lam: float) -> tuple[_F, _F]:
-            shrink = values / (values + lam)
-            return vectors @ (shrink[:, None] * projected), (vectors**2) @ shrink
-
-        lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
-        alpha = vectors @ ((1.0 / (values + lam))[:, None] * projected)
+        alpha, lam, loo, accuracy = _dual_ridge_solve(kernel, targets, y, scored)
         anchor_weights, text_weights, bias = alpha, wording.T @ alpha, alpha.sum(axis=0)
     else:
         # Anchors come from the labelled texts only, so adding descriptions does not redraw them.
@@ -370,7 +361,14 @@ def _ridge_primal(features: _F, targets: _F, y: npt.NDArray[np.int64], scored: i
 def _ridge_dual(features: _F, targets: _F, y: npt.NDArray[np.int64], scored: int) -> tuple[_F, float, _F, float]:
     """:func:`_ridge_primal` through the eigenvectors of ``FFᵀ`` (rows × rows): the same weights
     (``Fᵀ(FFᵀ + λI)⁻¹T = (FᵀF + λI)⁻¹FᵀT``), fitted values and leverages, cheaper with fewer rows than columns."""
-    values, vectors = np.linalg.eigh(features @ features.T)
+    alpha, lam, loo, accuracy = _dual_ridge_solve(features @ features.T, targets, y, scored)
+    return features.T @ alpha, lam, loo, accuracy
+
+
+def _dual_ridge_solve(kernel: _F, targets: _F, y: npt.NDArray[np.int64], scored: int) -> tuple[_F, float, _F, float]:
+    """Dual ridge weights ``α = (K + λI)⁻¹T`` for a rows × rows kernel ``K``, with λ chosen by leave-one-out on
+    the first ``scored`` rows (one eigendecomposition serves every λ tried): ``(α, λ, loo margins, accuracy)``."""
+    values, vectors = np.linalg.eigh(kernel)
     values = np.maximum(values, 0.0)
     projected = vectors.T @ targets
 
@@ -380,7 +378,7 @@ def _ridge_dual(features: _F, targets: _F, y: npt.NDArray[np.int64], scored: int
 
     lam, loo, accuracy = _pick_regularisation(solve, targets[:scored], y[:scored])
     alpha = vectors @ ((1.0 / (values + lam))[:, None] * projected)
-    return features.T @ alpha, lam, loo, accuracy
+    return alpha, lam, loo, accuracy
 
 
 def _pick_regularisation(
