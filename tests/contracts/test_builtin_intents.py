@@ -23,7 +23,7 @@ def test_every_builtin_intent_has_examples_in_every_language(name: str) -> None:
     intent = builtin_intents().get(name)
     assert intent is not None
     for language in LANGUAGES:
-        assert len(intent.examples.get(language, [])) >= 5, (name, language)
+        assert len(intent.examples.get(language, [])) >= 8, (name, language)
 
 
 def test_builtin_intents_name_no_business() -> None:

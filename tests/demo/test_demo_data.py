@@ -51,15 +51,6 @@ NEEDS_ORDER_ID = [
     "refund_request",
     "warranty_claim",
 ]
-VIETNAMESE_AT_LEAST = [
-    "greeting",
-    "human_agent",
-    "order_status",
-    "delivery_delay",
-    "refund_request",
-    "complaint",
-    "thanks_goodbye",
-]
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +150,12 @@ def test_intent_names_are_exactly_the_catalog(catalog: IntentCatalog) -> None:
 @pytest.mark.parametrize("name", INTENT_NAMES)
 def test_every_intent_has_enough_examples(catalog: IntentCatalog, name: str) -> None:
     intent = next(i for i in catalog.intents if i.name == name)
-    for language in ("en", "es", "pt"):
+    # Every language the desk speaks is taught as much: with a few Vietnamese examples, a question shaped
+    # unlike them ("how many days do I have to return it?") read as out of scope.
+    for language in ("en", "es", "pt", "vi"):
         examples = intent.examples[language]
         assert 8 <= len(examples) <= 12, language
         assert len(set(examples)) == len(examples), f"duplicate {language} example"
-    if name in VIETNAMESE_AT_LEAST:
-        assert len(intent.examples["vi"]) >= 3
     assert intent.queue in {"orders", "billing", "returns", "sales", "support", "general"}
     assert intent.description and intent.skill
 
@@ -192,12 +183,14 @@ def test_no_example_is_claimed_by_two_intents(catalog: IntentCatalog) -> None:
 # -- kb/*.md --------------------------------------------------------------------------------------------
 
 
-def test_every_article_exists_in_english_spanish_and_portuguese(articles: list[Article]) -> None:
+def test_every_article_exists_in_every_language_the_desk_speaks(articles: list[Article]) -> None:
+    # Without a Vietnamese version, a Vietnamese question was matched across languages, where e5-small's
+    # scores are too flat to tell a return window from a refund delay (and the answer came in English).
     languages: dict[str, set[str]] = {}
     for article in articles:
         languages.setdefault(article.id, set()).add(article.language)
     assert len(languages) >= 10
-    assert all(found == {"en", "es", "pt"} for found in languages.values()), languages
+    assert all(found == {"en", "es", "pt", "vi"} for found in languages.values()), languages
 
 
 def test_articles_are_short_and_cover_every_topic(articles: list[Article]) -> None:
@@ -217,7 +210,7 @@ def test_translations_share_their_figures(articles: list[Article]) -> None:
         return set(re.findall(r"\d+(?:[.,]\d+)?", text.replace(",", ".")))
 
     for article_id, bodies in by_id.items():
-        for language in ("es", "pt"):
+        for language in ("es", "pt", "vi"):
             assert figures(bodies["en"]) == figures(bodies[language]), (article_id, language)
 
 
@@ -237,4 +230,4 @@ def test_data_directory_layout() -> None:
     assert (DATA_DIR / "store.yaml").is_file()
     assert (DATA_DIR / "intents.yaml").is_file()
     names = sorted(path.name for path in (DATA_DIR / "kb").iterdir())
-    assert all(re.fullmatch(r"[a-z-]+\.(en|es|pt)\.md", name) for name in names)
+    assert all(re.fullmatch(r"[a-z-]+\.(en|es|pt|vi)\.md", name) for name in names)
