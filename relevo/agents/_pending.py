@@ -30,7 +30,7 @@ class PendingQuestion:
     """What the assistant's last reply asked the customer for."""
 
     target: str
-    """What was asked for: a fact name (``patient_id``) or a desk skill's clarify target (``order_id``)."""
+    """What was asked for: a fact name (``patient_id``) or a desk skill's clarify target (``account_number``)."""
     intent: str | None
     """The request waiting on the answer: the tool answer's intent, else the intent of the customer turn the
     question answered; ``None`` when that turn was small talk."""

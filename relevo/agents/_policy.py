@@ -286,7 +286,10 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
         def repeating_reply(v: PolicyView) -> str | None:
             # Saying goodbye again to a customer who says "ok" again is good manners, not a loop.
             closing = any(a.target in _CLOSING_TARGETS for a in v.attempts)
-            if v.reply and v.reply in v.earlier_ai_replies and not closing:
+            # Asking again what a message meant is the low_confidence rule's to count (it hands off at its
+            # threshold), not a loop: one cause, one reason in the packet.
+            clarifying = low.enabled and any(a.action == "clarify" and a.target == "low_confidence" for a in v.attempts)
+            if v.reply and v.reply in v.earlier_ai_replies and not closing and not clarifying:
                 return f'the AI was about to repeat an earlier reply: "{v.reply[:120]}"'
             return None
 

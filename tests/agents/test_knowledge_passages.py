@@ -18,8 +18,7 @@ LIST_QUESTIONS = [
     ("es", "¿cuáles son los métodos de pago?", "Aceptamos los siguientes métodos de pago:"),
     ("pt", "Olá, quais são as formas de pagamento?", "Aceitamos os seguintes métodos de pagamento:"),
     ("pt", "quais métodos de pagamento vocês aceitam?", "Aceitamos os seguintes métodos de pagamento:"),
-    # The demo desk has no Vietnamese articles: a Vietnamese question is answered from the English version.
-    ("vi", "bạn chấp nhận những phương thức thanh toán nào?", "We accept the following payment methods:"),
+    ("vi", "bạn chấp nhận những phương thức thanh toán nào?", "Chúng tôi chấp nhận các phương thức thanh toán sau:"),
     ("en", "how much does shipping cost?", "- Portugal and Spain: standard shipping"),
     ("es", "¿cuánto cuesta el envío?", "- Portugal y España"),
     ("en", "what are your opening hours?", "Our customer service team is available:"),
