@@ -15,7 +15,6 @@ from relevo._config import RoutingConfig
 from relevo.agents._intents import SMALL_TALK
 from relevo.agents._routing import route_handoff
 from relevo.contracts import (
-    RESERVED_INTENTS,
     ConversationState,
     CustomerMessage,
     EscalationReason,
@@ -37,7 +36,7 @@ __all__ = ["OfflineSummarizer", "Summarizer", "primary_intent"]
 _KNOWN_MAX = 10
 """At most this many facts in the summary's "Known:" line; the packet's ``facts`` holds every one."""
 
-_SMALL_TALK = frozenset({*RESERVED_INTENTS, "thanks", "closing", "scope_redirect"})
+_CONVERSATIONAL_TARGETS = SMALL_TALK | {"thanks", "closing", "scope_redirect"}
 """Attempt targets of the resolver's conversational replies (relevo.agents._resolver), left out of "AI tried"."""
 
 _REASON_STEPS = {
@@ -173,7 +172,7 @@ class OfflineSummarizer:
             more = f" (and {len(key) - _KNOWN_MAX} more in the facts)" if len(key) > _KNOWN_MAX else ""
             lines.append("Known: " + "; ".join(shown) + more + ".")
         # Greetings, thanks and closings are conversation, not attempts at the customer's issue.
-        substantive = [a for a in state.attempts if not (a.action == "answer" and a.target in _SMALL_TALK)]
+        substantive = [a for a in state.attempts if not (a.action == "answer" and a.target in _CONVERSATIONAL_TARGETS)]
         if substantive:
             tried = [f"{a.target} → {a.outcome}" for a in substantive[-4:]]
             lines.append("AI tried: " + ", ".join(tried) + ".")
