@@ -215,26 +215,30 @@ class ChromaMemoryStore:
             for rid, (record, _) in fresh.items():
                 by_customer.setdefault(record.customer_id, []).append(rid)
             superseded: dict[str, tuple[MemoryRecord, NDArray[np.float32]]] = {}
+            revived: dict[str, tuple[MemoryRecord, NDArray[np.float32]]] = {}
             loaded = {**self._load([c for c in by_customer if c not in self._indexes]), **self._indexes}
             for customer_id, ids in by_customer.items():
                 index = loaded[customer_id]
-                known = {r.id for r in index.records}
+                stored = {r.id: r.current for r in index.records}
                 for rid in ids:
-                    if rid in known:
-                        del fresh[rid]
+                    if stored.get(rid):
+                        del fresh[rid]  # already the current record: stored once
                         continue
-                    subject = fresh[rid][0].subject
+                    if rid in stored:  # superseded once, written again: current again, as of this write
+                        revived[rid] = fresh.pop(rid)
+                    subject = (revived.get(rid) or fresh[rid])[0].subject
                     for old, vector in zip(index.records, index.vectors, strict=True):
                         if old.current and old.subject == subject and old.id not in superseded:
                             superseded[old.id] = (old.model_copy(update={"current": False}), vector)
-                    known.add(rid)
-            if not fresh and not superseded:
+                    stored[rid] = True
+            if not fresh and not superseded and not revived:
                 return 0
             try:
-                if superseded:
+                changed = {**superseded, **revived}
+                if changed:
                     self._collection.update(
-                        ids=list(superseded),
-                        metadatas=[_metadata(r, v, self._key(r.customer_id)) for r, v in superseded.values()],
+                        ids=list(changed),
+                        metadatas=[_metadata(r, v, self._key(r.customer_id)) for r, v in changed.values()],
                     )
                 if fresh:
                     rows = list(fresh.values())
@@ -249,11 +253,13 @@ class ChromaMemoryStore:
             if self._resident:
                 for customer_id in by_customer:
                     index = self._indexes[customer_id]
-                    index.records = [superseded[r.id][0] if r.id in superseded else r for r in index.records]
+                    for i, r in enumerate(index.records):
+                        if r.id in changed:
+                            index.records[i], index.vectors[i] = changed[r.id]
                     index.matrix = None
                 for record, vector in fresh.values():
                     self._indexes[record.customer_id].add(record, vector)
-            return len(fresh)
+            return len(fresh) + len(revived)
 
     def recall(self, customer_id: str, vector: NDArray[np.float32], k: int, now: datetime) -> list[MemoryHit]:
         index = self._index(customer_id)

@@ -73,6 +73,16 @@ def test_a_newer_fact_supersedes_the_older_one_and_history_is_kept(store: Memory
     assert [h.record.text for h in store.recall(customer, unit(3), 5, later)] == ["lives in Porto"]
 
 
+def test_a_fact_back_to_an_earlier_value_is_current_again(store: MemoryStore) -> None:
+    """The same text is the same record (content-addressed): written again after another value superseded it,
+    it is current again and supersedes that value, never skipped as already stored."""
+    customer = _customer()
+    for day, text in enumerate(("writes in en", "writes in es", "writes in en")):
+        store.write([_record(customer, "preference:language", text, at=NOW + timedelta(days=day))], unit(day)[None, :])
+        assert [r.text for r in store.records(customer)] == [text]
+    assert [h.record.text for h in store.recall(customer, unit(0), 5, NOW + timedelta(days=3))] == ["writes in en"]
+
+
 def test_expired_memories_are_not_recalled(store: MemoryStore) -> None:
     customer = _customer()
     store.write([_record(customer, "old", "an old note", days=1)], unit(5)[None, :])
