@@ -249,7 +249,8 @@ class CustomerMemory:
                     for subject, text in facts
                 ),
             ]
-            self._write(records)
+            # Found by what each record is about (the episode's topic, a fact's own text), stored as written.
+            self._write(records, [redact_pii(episode.topic()).text, *(r.text for r in records[1:])])
 
         if later:
             self._writer.submit(customer_id, write)
@@ -290,8 +291,17 @@ class CustomerMemory:
             commitments=commitments or [],
         )
 
-    def _write(self, records: list[MemoryRecord]) -> int:
-        return self.store.write(records, self._vectors([r.text for r in records]))
+    def _write(self, records: list[MemoryRecord], index: Sequence[str] | None = None) -> int:
+        """Store ``records``, each found by its ``index`` text (default: its own text), already redacted.
+
+        A record that is already its customer's current one (the same content, so the same id: a language
+        preference unchanged since the last conversation) is neither embedded again nor written."""
+        keys = [r.text for r in records] if index is None else list(index)
+        current = {r.id for c in {r.customer_id for r in records} for r in self.store.records(c)}
+        todo = [i for i, r in enumerate(records) if r.id not in current]
+        if not todo:
+            return 0
+        return self.store.write([records[i] for i in todo], self._vectors([keys[i] for i in todo]))
 
     def _vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
         if self._embed is None:
