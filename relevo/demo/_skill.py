@@ -49,6 +49,14 @@ def mentioned_order_ids(catalog: IntentCatalog, text: str) -> list[str]:
     return found
 
 
+_ASKED_FOR_ORDER = {("clarify", "order_id"), ("clarify", "identity")}
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.,€$£])\b(\d{3,10})\b(?![.,]\d|\s*(?:€|\$|£|eur|usd|euros?|reais|pesos|đ|vnd)\b)", re.IGNORECASE
+)
+_SHORT_REPLY_WORDS = 6
+"""A reply of at most this many words with one bare number, right after we asked for the order number, names it."""
+
+
 class ShopSkill:
     """Answers the shop's order questions and compensation offers offline (``DeskBuilder.add_offline_skill``)."""
 
@@ -87,12 +95,16 @@ class _ShopTurn:
     def _resumed_order_intent(self) -> str | None:
         """The order question asked before we asked which order (or a guest's email), when this message brings
         it: "It's ORD-1053" alone reads as no intent at all."""
-        earlier = [a for a in self.t.state.attempts if a.message_id != self.t.turn.message.id]
-        question = (earlier[-1].action, earlier[-1].target) if earlier else None
+        question = self._last_question()
         if not (self._answers_which_order(question) or self._answers_who(question)):
             return None
         asked = [s.intent for s in self.t.state.signals if s.message_id != self.t.turn.message.id]
         return next((i for i in reversed(asked) if i in ORDER_INTENTS), "order_status")
+
+    def _last_question(self) -> tuple[str, str] | None:
+        """What our last reply of an earlier turn did, as ``(action, target)``."""
+        earlier = self.t.earlier_attempts()
+        return (earlier[-1].action, earlier[-1].target) if earlier else None
 
     def _answers_which_order(self, question: tuple[str, str] | None) -> bool:
         return question == ("clarify", "order_id") and self._mentioned_order() is not None
@@ -101,15 +113,24 @@ class _ShopTurn:
         """A guest's email, after we asked them to prove who they are."""
         if not self.t.state.customer.is_guest or self.t.known("verified_customer_id"):
             return False
-        return question == ("clarify", "identity") and bool(_EMAIL.search(self.t.turn.reveal(self.t.turn.message.text)))
+        if question != ("clarify", "identity"):
+            return False
+        return bool(_EMAIL.search(self.t.turn.reveal(self.t.turn.message.text))) or self._mentioned_order() is not None
 
     def _min_confidence(self) -> float:
         return 0.0 if self.t.signals.intent in ORDER_INTENTS and self._mentioned_order() else _MIN_CONFIDENCE
 
     def _mentioned_order(self) -> str | None:
-        """The last order this message names, as ``ORD-<number>`` (the ``order_id`` fact of intents.yaml)."""
+        """The last order this message names, as ``ORD-<number>`` (the ``order_id`` fact of intents.yaml); right
+        after we asked for the order number, a short reply holding one bare number ("es el 1042") names it too."""
         ids = mentioned_order_ids(self.t.catalog, self.t.turn.message.text)
-        return ids[-1] if ids else None
+        if ids:
+            return ids[-1]
+        if self._last_question() not in _ASKED_FOR_ORDER:
+            return None
+        text = self.t.turn.message.text
+        numbers = _BARE_NUMBER.findall(text)
+        return f"ORD-{numbers[0]}" if len(numbers) == 1 and len(text.split()) <= _SHORT_REPLY_WORDS else None
 
     # -- orders --------------------------------------------------------------------------------------
     def _order_intent(self, intent: str) -> None:
@@ -132,10 +153,19 @@ class _ShopTurn:
         order_id = mentioned or self.t.known("order_id")
         customer = self.t.state.customer
         if customer.is_guest and not self._verify_guest():
+            asked_email = self.t.known("order_id") is not None and self._last_question() == ("clarify", "identity")
             if mentioned:
                 # What the customer said, kept so they need not repeat it once they have proved who they are.
                 self.t.fact("order_id", mentioned, self.t.turn.message.id, confidence=0.9)
-            if intent in NEEDS_ORDER or mentioned:
+            known = mentioned or self.t.known("order_id")
+            if known:
+                # The order is known and only the email is missing: ask for that, not for both again; asked
+                # already, say it is still missing rather than repeat the question word for word.
+                key = "guest_email_still_missing" if asked_email else "guest_verify_email"
+                self.t.say(key, "clarify", "identity", "answered", order_id=known)
+                said = self.t.current("order_id")
+                self.t.ground(said.source if said is not None else self.t.turn.message.id)  # the customer's words
+            elif intent in NEEDS_ORDER:
                 self.t.say("guest_verify", "clarify", "identity", "answered")
             return None
         if order_id is None:
@@ -318,7 +348,8 @@ class _ShopTurn:
         self.t.add(
             self.t.render(
                 "offer",
-                tier=self.t.word(self.t.state.customer.tier),
+                # The policy's tier is the order's owner's (a verified guest's own), as the tool applied it.
+                tier=self.t.word(str(offer.get("tier") or self.t.state.customer.tier)),
                 offer=pending.description,
                 amount=_money(pending),
             )
