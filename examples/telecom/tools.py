@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from relevo.tools import ToolRefused
+from relevo.tools import ToolEffects, ToolRefused
 
 ROAMING_ZONES = {
     "france": "EU",
@@ -110,3 +110,11 @@ def block_sim(customer_id: str) -> dict[str, str]:
 
 
 TOOLS = [account_balance, activate_roaming, block_sim]
+
+EFFECTS = {
+    # What a successful call establishes when a model calls the tool (the offline engine fills its replies from
+    # intents.yaml): facts later turns and the handoff packet can rely on, and what the AI has now done.
+    "account_balance": ToolEffects(facts={"balance": "balance", "renews_on": "renews_on"}),
+    "activate_roaming": ToolEffects(commitment="roaming on in {country} ({zone}: {price})"),
+    "block_sim": ToolEffects(commitment="SIM blocked; {replacement}"),
+}

@@ -34,7 +34,7 @@ from relevo.desks._files import (
 )
 from relevo.desks._schema import AgentSpec, DeskFile
 from relevo.orchestrator import DeskBuilder, check_intent_references
-from relevo.tools import ToolRegistry
+from relevo.tools import ToolEffects, ToolRegistry
 
 __all__ = [
     "DEFAULT_DESK",
@@ -281,8 +281,8 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
     directory = _directory(folder, file)
     if directory is not None:
         builder = builder.with_directory(directory)
-    for tool in _tools(folder, file):
-        builder = builder.add_tool(tool)
+    for tool, effects in _tools(folder, file):
+        builder = builder.add_tool(tool, effects=effects)
     if file.python.extend:
         extend = _desk_attribute(folder, file.python.extend, what="[python] extend")
         extended = extend(builder)
@@ -359,7 +359,9 @@ def _directory(folder: Path, file: DeskFile) -> Any:
     return InMemoryDirectory(profiles)
 
 
-def _tools(folder: Path, file: DeskFile) -> Sequence[Any]:
+def _tools(folder: Path, file: DeskFile) -> list[tuple[Any, ToolEffects | None]]:
+    """The tools file's ``TOOLS``, each with what its calls establish: ``EFFECTS = {"tool_name": ToolEffects(...)}``
+    (optional; a tool it does not name establishes nothing but grounding)."""
     name = file.python.tools
     path = folder / (name or "tools.py")
     if not path.is_file():
@@ -372,7 +374,34 @@ def _tools(folder: Path, file: DeskFile) -> Sequence[Any]:
         raise ConfigurationError(f"{path}: define TOOLS = [...] (the functions the desk may call)")
     if not isinstance(tools, list | tuple):
         raise ConfigurationError(f"{path}: TOOLS must be a list of functions, got {type(tools).__name__}")
-    return list(cast(Sequence[Any], tools))
+    listed = list(cast(Sequence[Any], tools))
+    effects = getattr(module, "EFFECTS", None) or {}
+    if not isinstance(effects, dict):
+        raise ConfigurationError(
+            f"{path}: EFFECTS must be a dict of tool name -> ToolEffects, got {type(effects).__name__}"
+        )
+    declared = cast(dict[object, object], effects)
+    names = [_tool_name(tool) for tool in listed]
+    problems = [
+        f"EFFECTS[{key!r}]: no tool of TOOLS is named so (tools: {', '.join(names)})"
+        for key in declared
+        if key not in names
+    ]
+    problems += [
+        f"EFFECTS[{key!r}]: expected relevo.tools.ToolEffects(...), got {type(value).__name__}"
+        for key, value in declared.items()
+        if not isinstance(value, ToolEffects)
+    ]
+    if problems:
+        raise DeskFileError(path, problems)
+    return [
+        (tool, cast(ToolEffects | None, declared.get(tool_name))) for tool, tool_name in zip(listed, names, strict=True)
+    ]
+
+
+def _tool_name(tool: object) -> str:
+    """The name a tool registers under: a langchain tool's ``name``, else the function's ``__name__``."""
+    return str(getattr(tool, "name", None) or getattr(tool, "__name__", ""))
 
 
 def _desk_attribute(folder: Path, reference: str, *, what: str) -> Callable[..., Any]:

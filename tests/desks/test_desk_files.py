@@ -166,6 +166,45 @@ def test_tools_py_without_tools_list_is_named(acme: Path) -> None:
         load_desk(acme)
 
 
+def test_tools_py_declares_what_each_tool_establishes(acme: Path) -> None:
+    tools = acme / "tools.py"
+    tools.write_text(
+        tools.read_text(encoding="utf-8")
+        + "\nfrom relevo.tools import ToolEffects\n"
+        + 'EFFECTS = {"room_capacity": ToolEffects(facts={"seats": "room_seats"})}\n',
+        encoding="utf-8",
+    )
+    registry = load_desk(acme)._checked_parts()[1]  # pyright: ignore[reportPrivateUsage]
+    assert registry.effects("room_capacity").facts == {"seats": "room_seats"}
+
+
+def test_the_example_desk_declares_its_tools_effects() -> None:
+    registry = load_desk(Path(__file__).parents[2] / "examples" / "telecom")._checked_parts()[1]  # pyright: ignore[reportPrivateUsage]
+    assert registry.effects("block_sim").commitment.startswith("SIM blocked")
+    assert registry.effects("account_balance").facts["balance"] == "balance"
+
+
+@pytest.mark.parametrize(
+    ("effects", "message"),
+    [
+        (
+            '{"room_capacty": ToolEffects()}',
+            r"EFFECTS\['room_capacty'\]: no tool of TOOLS is named so \(tools: room_capacity\)",
+        ),
+        ('{"room_capacity": {"facts": {}}}', r"EFFECTS\['room_capacity'\]: expected relevo.tools.ToolEffects"),
+        ("[ToolEffects()]", r"EFFECTS must be a dict"),
+    ],
+)
+def test_a_bad_effects_declaration_is_named(acme: Path, effects: str, message: str) -> None:
+    tools = acme / "tools.py"
+    tools.write_text(
+        tools.read_text(encoding="utf-8") + f"\nfrom relevo.tools import ToolEffects\nEFFECTS = {effects}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigurationError, match=message):
+        load_desk(acme)
+
+
 def test_two_desks_with_the_same_file_names_do_not_share_modules(acme: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     shutil.copytree(acme, other)
