@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request, Response, status
 from fastapi import Path as PathParam
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
@@ -53,6 +53,7 @@ from relevo.server._api_models import (
     transcript,
 )
 from relevo.server._board import Kpis
+from relevo.server._chat_page import chat_page_texts, negotiate_language, render_chat_page
 from relevo.server._edge import (
     StrictJsonRoute,
     error_responses,
@@ -251,8 +252,9 @@ async def customer_events(
     request: Request,
     after: Annotated[int, Query(ge=0, le=1_000_000, description="Messages the client already has.")] = 0,
 ) -> StreamingResponse:
-    """``message``: a new message for the customer; ``status``: mode, pending count, whether the AI is typing
-    and the server time (messages accepted before it and no longer pending are delivered)."""
+    """``message``: a new message for the customer; ``status``: mode, pending count, whether the AI is typing,
+    the server time (messages accepted before it and no longer pending are delivered) and the conversation's
+    language once known (``null`` before: the chat page speaks it)."""
     stream = chat_events(
         runtime.service,
         conversation_id,
@@ -506,8 +508,16 @@ def _branded_page(name: str, runtime: ServerRuntime) -> HTMLResponse:
 
 
 @pages.get("/")
-def chat_page(runtime: Runtime) -> HTMLResponse:
-    return _branded_page("chat.html", runtime)
+def chat_page(runtime: Runtime, accept_language: Annotated[str | None, Header()] = None) -> HTMLResponse:
+    """The customer's chat page in the browser's language among the desk's (else the desk's default); the
+    page switches to the conversation's language once it is known."""
+    profile = runtime.desk.context.profile
+    language = negotiate_language(accept_language, profile.languages, profile.default_language)
+    page = render_chat_page((_STATIC / "chat.html").read_text(encoding="utf-8"), profile, language)
+    return HTMLResponse(
+        page,
+        headers={"Content-Security-Policy": _PAGE_CSP, "Content-Language": language, "Vary": "Accept-Language"},
+    )
 
 
 @pages.get("/console")
@@ -616,7 +626,11 @@ def create_app(settings: ServeSettings | None = None, *, runtime: ServerRuntime 
         runtime: an already-open runtime (tests share a fitted engine this way). The app then does not close it.
 
     The lifespan starts the worker threads and stops them at shutdown.
+
+    Raises:
+        ConfigurationError: the chat page's texts lack a key in a language (see ``texts/chat_page.toml``).
     """
+    chat_page_texts()  # a language lacking one of the chat page's words stops the server here, not on a page
     owned = runtime is None
     rt = runtime if runtime is not None else open_runtime(settings)
 

@@ -59,8 +59,8 @@ class ServerRuntime:
 
     @property
     def brand(self) -> str:
-        """The desk's name, shown on every page (the pages are English: its English name, else its default
-        language's)."""
+        """The desk's name on the agents' console (English: its English name, else its default language's). The
+        customers' chat page names the desk in the page's language (``relevo.server._chat_page``)."""
         return self.desk.context.profile.name_in("en")
 
     @property

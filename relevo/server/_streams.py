@@ -17,6 +17,7 @@ from anyio import to_thread
 
 from relevo.server._agents import AgentAccount
 from relevo.server._api_models import transcript
+from relevo.server._chat_page import conversation_language
 from relevo.server._ports import BoardRow
 from relevo.server._service import ServeService
 
@@ -43,7 +44,8 @@ async def chat_events(
     disconnected: Callable[[], Awaitable[bool]],
 ) -> AsyncIterator[str]:
     """The customer's stream: ``message`` (a new customer-visible message), ``status`` (mode, pending messages,
-    whether the AI is typing, server time ``at`` for delivery ticks)."""
+    whether the AI is typing, server time ``at`` for delivery ticks, and ``language``: the conversation's
+    language once known, for the page to speak, else ``null``)."""
     sent = after
     last: tuple[object, ...] | None = None
     started = time.monotonic()
@@ -69,6 +71,7 @@ async def chat_events(
                     "typing": pending > 0 and state.mode != "human_active",
                     "at": at,
                     "count": sent,
+                    "language": conversation_language(state, service.desk.context.profile),
                 },
             )
             beat = time.monotonic()

@@ -192,3 +192,32 @@ def test_customer_escalates_agent_takes_over_hands_back_and_resolves(relevo_serv
     if os.environ.get("RELEVO_UPDATE_SCREENSHOT") == "1":  # refresh the README's picture on purpose only
         (ROOT / "docs").mkdir(exist_ok=True)
         shutil.copyfile(ARTIFACTS / "console-takeover.png", ROOT / "docs" / "console.png")
+
+
+def test_the_chat_page_speaks_the_browsers_language_then_the_conversations(relevo_serve: str) -> None:
+    """A Spanish browser gets the Spanish page; chatting as a Portuguese-speaking customer switches it to
+    Portuguese (chat.js, from the conversation's language on the event stream)."""
+    if not CHROMIUM.exists():
+        service_missing("Debian chromium is not installed (make test installs it)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        try:
+            page = browser.new_context(locale="es-ES").new_page()
+            page.set_default_timeout(60_000)
+            expect.set_options(timeout=60_000)
+            page.goto(relevo_serve)
+            expect(page.locator("html")).to_have_attribute("lang", "es")
+            expect(page.locator("#text")).to_have_attribute("placeholder", "Escribe un mensaje…")
+            expect(page.locator("#begin")).to_have_text("Empezar el chat")
+
+            page.select_option("#customer", "C-1003")  # Ana Beatriz Costa writes in Portuguese
+            page.click("#begin")
+            expect(page.locator("html")).to_have_attribute("lang", "pt")
+            expect(page.locator("#text")).to_have_attribute("placeholder", "Escreva uma mensagem…")
+            expect(page.locator("#who")).to_have_text("Conversando como Ana Beatriz Costa (bronze)")
+        finally:
+            browser.close()

@@ -1,13 +1,51 @@
-/* The customer's web chat: start a session, send messages (queued → delivered ticks), live replies over SSE. */
+/* The customer's web chat: start a session, send messages (queued → delivered ticks), live replies over SSE.
+   Its words come from the page (#page-texts, one table per desk language): it speaks the language the server
+   chose (Accept-Language, else the desk's default) until the conversation's own language is known. */
 "use strict";
 
 const KEY = "relevo.chat";
 const $ = (id) => document.getElementById(id);
+const TEXTS = JSON.parse($("page-texts").textContent);
 
+let language = document.documentElement.lang;
 let session = null; // {conversation_id, token, customer}
 let stream = null;
 let shown = 0; // transcript messages rendered
+let lastStatus = null; // the latest status event, to redraw the banner in another language
+let typingWho = null; // the human agent's name while one writes; null: the assistant
 const outbox = []; // {id, text, acceptedAt, recorded, processed, node}
+
+/* The text `key` in the page's language, with {name} placeholders filled from `values`. A key the language
+   lacks is an error, never another language's text (the server checks every table has every key). */
+function t(key, values = {}) {
+  const text = TEXTS[language] && TEXTS[language][key];
+  if (text === undefined) throw new Error(`no page text ${key} in ${language}`);
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+/* Speak `lang` (one of the desk's languages): the fixed words, then everything drawn so far. */
+function useLanguage(lang) {
+  if (!lang || lang === language || !(lang in TEXTS)) return;
+  language = lang;
+  document.documentElement.lang = lang;
+  document.title = t("title");
+  document.querySelector(".chat-head h1").textContent = t("heading");
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-t-placeholder]")) node.placeholder = t(node.dataset.tPlaceholder);
+  for (const node of document.querySelectorAll("[data-t-aria-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.tAriaLabel));
+  }
+  for (const node of document.querySelectorAll(".msg.ai .author")) node.textContent = t("assistant");
+  for (const node of document.querySelectorAll(".ticks[data-tick]")) node.title = t(node.dataset.tick);
+  showWho();
+  if (lastStatus) showStatus(lastStatus);
+}
+
+function showWho() {
+  if (!session) $("who").textContent = t("intro");
+  else if (session.customer.is_guest) $("who").textContent = t("chatting_as_guest");
+  else $("who").textContent = t("chatting_as", { name: session.customer.name, tier: session.customer.tier });
+}
 
 function saveSession() {
   sessionStorage.setItem(KEY, JSON.stringify(session));
@@ -20,7 +58,7 @@ async function loadCustomers() {
       $("customer").append(el("option", { value: c.id, text: `${c.name} · ${c.tier} · ${c.language}` }));
     }
   } catch (error) {
-    $("start-error").textContent = "Could not load the test customers: " + error.message;
+    $("start-error").textContent = t("customers_failed", { error: error.message });
   }
 }
 
@@ -42,8 +80,7 @@ async function begin() {
 function enterChat() {
   $("start").classList.add("hidden");
   for (const id of ["messages", "composer", "restart"]) $(id).classList.remove("hidden");
-  const c = session.customer;
-  $("who").textContent = c.is_guest ? "Chatting as a guest" : `Chatting as ${c.name} (${c.tier})`;
+  showWho();
   $("messages").replaceChildren();
   shown = 0;
   outbox.length = 0;
@@ -63,7 +100,8 @@ function restart() {
   sessionStorage.removeItem(KEY);
   $("start").classList.remove("hidden");
   for (const id of ["messages", "composer", "restart", "banner", "typing"]) $(id).classList.add("hidden");
-  $("who").textContent = "Chat with our assistant; a person takes over whenever you need one.";
+  lastStatus = null;
+  showWho();
 }
 
 function onEvent(name, data) {
@@ -76,6 +114,7 @@ function onEvent(name, data) {
     renderMessage(data);
     refreshOutbox();
   } else if (name === "status") {
+    useLanguage(data.language);
     shown = Math.max(shown, data.count);
     // Messages accepted before the server looked, minus those still pending there, were processed (in order).
     const before = outbox.filter((item) => item.acceptedAt < data.at);
@@ -91,13 +130,17 @@ function renderMessage(message) {
   const node = el(
     "div",
     { class: `msg ${message.kind}`, "data-kind": message.kind, "data-id": message.id },
-    message.kind === "customer" ? null : el("span", { class: "author", text: message.author }),
+    message.kind === "customer"
+      ? null
+      : el("span", { class: "author", text: message.kind === "ai" ? t("assistant") : message.author }),
     message.text,
-    message.kind === "customer" ? el("span", { class: "ticks", title: "delivered", text: "✓✓" }) : null,
+    message.kind === "customer"
+      ? el("span", { class: "ticks", "data-tick": "tick_seen", title: t("tick_seen"), text: "✓✓" })
+      : null,
   );
   const firstQueued = box.querySelector(".msg.queued");
   box.insertBefore(node, firstQueued);
-  if (message.kind === "human_agent") $("typing-who").textContent = message.author;
+  if (message.kind === "human_agent") typingWho = message.author;
   box.scrollTop = box.scrollHeight;
 }
 
@@ -112,20 +155,22 @@ function refreshOutbox() {
 }
 
 function showStatus(status) {
+  lastStatus = status;
   const banner = $("banner");
   banner.className = "banner";
   if (status.mode === "pending_human") {
-    banner.textContent = "Connecting you with a person from our team…";
+    banner.textContent = t("banner_pending");
   } else if (status.mode === "human_active") {
     banner.classList.add("human");
-    banner.textContent = "You are talking to a person from our team.";
+    banner.textContent = t("banner_human");
   } else if (status.mode === "closed") {
     banner.classList.add("closed");
-    banner.textContent = "This conversation is resolved. Write again if you need anything else.";
+    banner.textContent = t("banner_closed");
   } else {
     banner.classList.add("hidden");
   }
-  if (status.mode !== "human_active") $("typing-who").textContent = "Assistant";
+  if (status.mode !== "human_active") typingWho = null;
+  $("typing-text").textContent = t("typing", { who: typingWho || t("assistant") });
   $("typing").classList.toggle("hidden", !status.typing);
 }
 
@@ -139,7 +184,7 @@ async function send(event) {
     "div",
     { class: "msg customer queued", "data-kind": "customer", "data-client-id": id },
     text,
-    el("span", { class: "ticks", title: "sent", text: "✓" }),
+    el("span", { class: "ticks", "data-tick": "tick_sent", title: t("tick_sent"), text: "✓" }),
   );
   $("messages").append(node);
   $("messages").scrollTop = $("messages").scrollHeight;
@@ -155,7 +200,9 @@ async function send(event) {
     item.acceptedAt = accepted.accepted_at;
     node.classList.add("sent");
   } catch (error) {
-    node.querySelector(".ticks").textContent = "not sent: " + error.message;
+    const ticks = node.querySelector(".ticks");
+    ticks.textContent = t("not_sent", { error: error.message });
+    ticks.removeAttribute("data-tick");
     node.classList.add("failed");
   }
 }
