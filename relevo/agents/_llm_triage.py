@@ -1,7 +1,9 @@
 """Triage on an LLM: structured output validated against a schema built from the intent catalog.
 
 The lexical detectors of the offline engine still run: an explicit request for a human or a sensitive topic
-they find is kept even when the model misses it (the rule engine stays in charge of escalation).
+they find is kept even when the model misses it (the rule engine stays in charge of escalation). An answer to
+the assistant's own question ("P-7777" after "What is your patient number?") continues the request that asked
+it, whatever the model read: the offline triage's rule (``relevo.agents._pending.continued_request``).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from pydantic import BaseModel, Field, ValidationInfo, create_model, field_valid
 from relevo._errors import ModelError
 from relevo.agents._history import transcript_as_text
 from relevo.agents._intents import OUT_OF_SCOPE
+from relevo.agents._pending import ANSWER_CONFIDENCE, continued_request
 from relevo.agents._texts import render_from
 from relevo.agents._triage import OfflineTriage
 from relevo.contracts import ConversationState, CustomerMessage, IntentScore, Signals
 from relevo.models import CallLedger, ModelChain, ModelRequest, SystemTurn, UserTurn
+from relevo.models.offline import detect_dialogue_act
 
 __all__ = ["LLMTriage", "TriageVerdict"]
 
@@ -127,6 +131,24 @@ class LLMTriage:
             intent, confidence = lexical.intent, lexical.confidence
             out_of_scope = lexical.out_of_scope
             runner_up = IntentScore(intent=verdict.intent, score=round(verdict.confidence, 4))
+        if (
+            not human
+            and not lexical.rejects_previous_answer
+            and detect_dialogue_act(message.text, message.language) is None
+        ):
+            continued = continued_request(
+                state,
+                self.offline.catalog,
+                message,
+                intent=intent,
+                confidence=confidence,
+                out_of_scope=out_of_scope,
+                min_confidence=self.offline.config.min_confidence,
+            )
+            if continued is not None:
+                # The model read "P-7777", sent after our "What is your patient number?", as off-topic or as a new
+                # topic: it answers our own question and continues the request that asked it.
+                intent, confidence, out_of_scope = continued, max(confidence, ANSWER_CONFIDENCE), False
         return lexical.model_copy(
             update={
                 "intent": OUT_OF_SCOPE if out_of_scope and not human else intent,

@@ -4,6 +4,8 @@ The offline resolver and the desk's skills record a question as a ``clarify`` at
 for, such as a fact name); a declarative tool answer's question also names its intent in the attempt's detail.
 A reply that supplies the asked value ("P-7777", "it's 555-1234", "mi número es P-7777") continues that
 request: triage reads it as such, never as out of scope, and the resolver carries on with the request.
+:func:`continued_request` is that rule, shared by the offline triage and the LLM triage (a model that reads
+"P-7777" as out of scope or as a new topic is overruled the same way the offline classifier is).
 """
 
 from __future__ import annotations
@@ -12,9 +14,17 @@ import re
 from dataclasses import dataclass
 
 from relevo.agents._intents import SMALL_TALK
-from relevo.contracts import ConversationState, IntentCatalog
+from relevo.contracts import ConversationState, CustomerMessage, IntentCatalog
 
-__all__ = ["TOOL_FACT_DETAIL", "PendingQuestion", "answers_question", "pending_question"]
+__all__ = [
+    "ANSWER_CONFIDENCE",
+    "TOOL_FACT_DETAIL",
+    "PendingQuestion",
+    "answers_question",
+    "continued_request",
+    "pending_question",
+    "previous_topic",
+]
 
 TOOL_FACT_DETAIL = "tool answer for intent "
 """Detail prefix of the ``clarify`` attempt with which a declarative tool answer asks for a missing fact."""
@@ -23,6 +33,10 @@ _MAX_VALUE_WORDS = 6
 """A reply longer than this says more than a value ("my number is P-7777" has four words)."""
 _VALUE_TOKEN = re.compile(r"\w*\d[\w./:+#-]*|[\w.+-]+@[\w-]+\.[\w.]+")
 """A word with a digit in it (an id, a phone number, a date, an amount) or an e-mail address."""
+_QUESTION_MARK = re.compile(r"[?¿？]")
+ANSWER_CONFIDENCE = 0.9
+"""An answer to the assistant's own question is understood: it continues the request that asked it (at least
+this confidence, above the low-confidence floor)."""
 
 
 @dataclass(frozen=True)
@@ -73,3 +87,46 @@ def answers_question(question: PendingQuestion, text: str) -> bool:
         return True
     words = text.split()
     return 0 < len(words) <= _MAX_VALUE_WORDS and _VALUE_TOKEN.search(text) is not None
+
+
+def continued_request(
+    state: ConversationState,
+    catalog: IntentCatalog,
+    message: CustomerMessage,
+    *,
+    intent: str,
+    confidence: float,
+    out_of_scope: bool,
+    min_confidence: float,
+) -> str | None:
+    """The request ``message`` continues by answering the assistant's pending question, else ``None``.
+
+    ``intent``, ``confidence`` and ``out_of_scope`` are a classifier's reading of ``message`` (the offline
+    engine's or a model's). ``message`` answers when the asked fact's pattern matches it, or it is a short
+    value (:func:`answers_question`) that asks nothing of its own ("mi correo es lucia@…" answers; "is 2-day
+    shipping extra?" asks), or a short value the reading could not place (out of scope, small talk, below
+    ``min_confidence``). The request is the question's intent, else the latest earlier topic, else ``intent``.
+
+    The caller rules out what is no answer first: a request for a human, a rejection of the last answer, a
+    dialogue act ("no", "ok", "thanks").
+    """
+    pending = pending_question(state, catalog, message.id)
+    if pending is None or not _continues(pending, message.text, intent, confidence, out_of_scope, min_confidence):
+        return None
+    return pending.intent or previous_topic(state) or intent
+
+
+def _continues(
+    pending: PendingQuestion, text: str, intent: str, confidence: float, out_of_scope: bool, min_confidence: float
+) -> bool:
+    if pending.pattern is not None and re.search(pending.pattern, text, re.IGNORECASE) is not None:
+        return True
+    if not answers_question(pending, text):
+        return False
+    unplaced = out_of_scope or intent in SMALL_TALK or confidence < min_confidence
+    return unplaced or _QUESTION_MARK.search(text) is None
+
+
+def previous_topic(state: ConversationState) -> str | None:
+    """The intent of the latest earlier customer turn that was about something (not small talk)."""
+    return next((s.intent for s in reversed(state.signals) if s.intent not in SMALL_TALK), None)

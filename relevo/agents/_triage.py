@@ -7,8 +7,8 @@ import unicodedata
 from typing import Protocol
 
 from relevo._config import TriageConfig
-from relevo.agents._intents import OUT_OF_SCOPE, SMALL_TALK
-from relevo.agents._pending import PendingQuestion, answers_question, pending_question
+from relevo.agents._intents import OUT_OF_SCOPE
+from relevo.agents._pending import ANSWER_CONFIDENCE, continued_request, previous_topic
 from relevo.contracts import (
     ConversationState,
     CustomerMessage,
@@ -99,7 +99,7 @@ class OfflineTriage:
         if rejection is not None and human is None:
             # "that didn't help" is no "no thanks" and nothing off-topic: the customer rejects the last answer,
             # still about what they asked (the repeated_failure rule counts it; the resolver never closes on it).
-            topic = _previous_topic(state)
+            topic = previous_topic(state)
             if topic is not None and (intent in _CLOSING_INTENTS or out_of_scope or _only(rejection, text)):
                 intent = topic
             elif intent == OUT_OF_SCOPE or out_of_scope:
@@ -107,11 +107,18 @@ class OfflineTriage:
                 intent = "deny" if self.catalog.get("deny") is not None else intent
             out_of_scope = False
         elif human is None and act is None:
-            pending = pending_question(state, self.catalog, message.id)
-            if pending is not None and self._continues(pending, text, intent, confidence, out_of_scope):
+            continued = continued_request(
+                state,
+                self.catalog,
+                message,
+                intent=intent,
+                confidence=confidence,
+                out_of_scope=out_of_scope,
+                min_confidence=self.config.min_confidence,
+            )
+            if continued is not None:
                 # "P-7777" after "What is your patient number?": an answer to our own question, never off-topic.
-                intent = pending.intent or _previous_topic(state) or intent
-                confidence, out_of_scope = max(confidence, _ANSWER_CONFIDENCE), False
+                intent, confidence, out_of_scope = continued, max(confidence, ANSWER_CONFIDENCE), False
         sentiment = score_sentiment(text, language)
         urgency = detect_urgency(text, language)
         sensitive = detect_sensitive(text, language)
@@ -135,19 +142,6 @@ class OfflineTriage:
             amounts=extract_amounts(text),
         )
 
-    def _continues(
-        self, pending: PendingQuestion, text: str, intent: str, confidence: float, out_of_scope: bool
-    ) -> bool:
-        """Whether ``text`` answers ``pending``: the asked fact's pattern matches it, or it is a short value
-        that is no question of its own ("mi correo es lucia@…" answers; "is 2-day shipping extra?" asks), or
-        a short value the classifier could not place (out of scope, small talk, below the confidence floor)."""
-        if pending.pattern is not None and re.search(pending.pattern, text, re.IGNORECASE) is not None:
-            return True
-        if not answers_question(pending, text):
-            return False
-        unplaced = out_of_scope or intent in SMALL_TALK or confidence < self.config.min_confidence
-        return unplaced or _QUESTION_MARK.search(text) is None
-
     def _instead_of_a_human(self, rest: str, alternatives: list[tuple[str, float]]) -> tuple[str, float]:
         """What a customer who declined a human wants: the best other intent, or a plain no."""
         if _ANY_LETTER.search(rest):
@@ -161,13 +155,10 @@ class OfflineTriage:
 _HUMAN_AGENT = "human_agent"
 _ACT_INTENTS: dict[DialogueAct, str] = {"decline": "deny", "acknowledge": "affirm", "close": "thanks_goodbye"}
 _ACT_CONFIDENCE = 0.95
-_ANSWER_CONFIDENCE = 0.9
-"""An answer to the assistant's own question is understood: it continues the request that asked it."""
 _CLOSING_INTENTS = frozenset({"deny", "affirm", "thanks_goodbye"})
 _VAGUE_CONFIDENCE = 0.2
 """Below the resolver's "not sure" line: the assistant asks what the customer means."""
 _ANY_LETTER = re.compile(r"[^\W\d_]")
-_QUESTION_MARK = re.compile(r"[?¿？]")
 
 
 def _catalog_vocabulary(catalog: IntentCatalog) -> tuple[frozenset[str], dict[str, dict[str, float]]]:
@@ -185,11 +176,6 @@ def _only(cue: CueMatch, text: str) -> bool:
 
 _ANY_WORD = re.compile(r"[^\W\d_]+")
 _MAX_OTHER_WORDS = 2
-
-
-def _previous_topic(state: ConversationState) -> str | None:
-    """The intent of the latest earlier customer turn that was about something (not small talk)."""
-    return next((s.intent for s in reversed(state.signals) if s.intent not in SMALL_TALK), None)
 
 
 def _ai_spoke(state: ConversationState) -> bool:
