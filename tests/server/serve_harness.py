@@ -61,6 +61,19 @@ class LiveServer:
             self._thread.join(0.02)
         return self
 
+    def block_event_loop(self, seconds: float) -> None:
+        """Hold the server's event loop for ``seconds``, as a handler doing blocking work on it would; returns once
+        the loop runs again (tests check that a probe notices)."""
+        loop = self._server.servers[0].get_loop()
+        resumed = threading.Event()
+
+        def hold() -> None:
+            time.sleep(seconds)
+            resumed.set()
+
+        loop.call_soon_threadsafe(hold)
+        assert resumed.wait(seconds + 30), "the event loop never ran the hold"
+
     def __exit__(self, *_: object) -> None:
         self._server.should_exit = True
         self._thread.join(15)
