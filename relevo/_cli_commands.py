@@ -17,11 +17,11 @@ from relevo._story import Chapter, run_line, run_story, story_json, story_text
 from relevo._transcript import SIGNAL_KEYS, packet_json, turn_json, turn_lines
 from relevo.agents import OfflineTriage, render_card
 from relevo.contracts import ConversationState, CustomerMessage, CustomerRef
-from relevo.desks import DEFAULT_DESK, DeskDefinition
+from relevo.desks import DeskDefinition
 from relevo.evals import ScriptedTurn, load_suites
 from relevo.orchestrator import DeskBuilder, default_embedder, normalise_text
 
-__all__ = ["bench_script", "chat", "chat_script", "demo", "desk_story", "graph", "triage"]
+__all__ = ["chat", "chat_script", "demo", "desk_story", "graph", "triage"]
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -47,16 +47,6 @@ def desk_story(desk: DeskDefinition, builder: DeskBuilder | None = None) -> tupl
                 )
             )
     return tuple(chapters)
-
-
-def bench_script(desk: DeskDefinition) -> tuple[tuple[str | None, tuple[str, ...]], ...] | None:
-    """Conversations ``bench turn`` replays on a desk: its scripted scenarios' customer lines (None: the demo's)."""
-    if desk.reference == DEFAULT_DESK:
-        return None
-    chapters = [c for c in desk_story(desk) if any(not line.startswith("/") for line in c.script)]
-    if not chapters:
-        raise BadInputError(f"desk {desk.reference}: bench turn replays its scripted scenarios, and it has none")
-    return tuple((c.customer, tuple(x for x in c.script if not x.startswith("/"))) for c in chapters)
 
 
 def demo(config: RelevoConfig, desk: DeskDefinition, *, data_dir: Path | None, as_json: bool) -> int:

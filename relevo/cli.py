@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(dest="bench", required=True)
-    turn = bench_sub.add_parser("turn", help="turn latency and orchestration overhead vs bare LangGraph")
+    turn = bench_sub.add_parser(
+        "turn", help="turn latency and orchestration overhead vs bare LangGraph, on the desk's bench conversations"
+    )
     turn.add_argument("--json", action="store_true")
     turn.add_argument("--conversations", type=int, default=40)
     models = bench_sub.add_parser("models", help="model adapter overhead vs a direct HTTP call, and a fallback hop")
@@ -285,13 +287,15 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         if args.conversations < 1 or args.concurrency < 1:
             raise BadInputError("--conversations and --concurrency must be at least 1")
         served = bench_serve(
+            args.desk_definition,
+            config=config,
             conversations=args.conversations,
             concurrency=args.concurrency,
             url=args.url,
             workers=args.workers,
             progress=sys.stderr,
         )
-        print(json.dumps(served, indent=None if args.json else 2))
+        print(json.dumps(served, ensure_ascii=False, indent=None if args.json else 2))
         return 0
     if command == "bench" and args.bench == "desk-load":
         from relevo.bench import bench_desk_load
@@ -313,7 +317,11 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         if args.conversations < 1 or args.latency_ms < 0:
             raise BadInputError("--conversations must be at least 1 and --latency-ms at least 0")
         measured = bench_llm_turn(
-            config, latency_ms=args.latency_ms, conversations=args.conversations, progress=sys.stderr
+            args.desk_definition.builder(config),
+            latency_ms=args.latency_ms,
+            conversations=args.conversations,
+            progress=sys.stderr,
+            desk=f"desk {args.desk_definition.reference}",
         )
         print(json.dumps(measured, indent=None if args.json else 2))
         return 0
@@ -323,16 +331,16 @@ def _dispatch(args: argparse.Namespace, config: RelevoConfig) -> int:
         print(json.dumps(bench_models(calls=args.calls, progress=sys.stderr), indent=None if args.json else 2))
         return 0
     if command == "bench":
-        from relevo._cli_commands import bench_script
         from relevo.bench import bench_turn
 
+        if args.conversations < 1:
+            raise BadInputError("--conversations must be at least 1")
         desk = args.desk_definition
         report: dict[str, Any] = bench_turn(
-            config,
+            desk.builder(config),
             conversations=args.conversations,
             progress=sys.stderr,
-            builder=desk.builder(config),
-            script=bench_script(desk),
+            desk=f"desk {desk.reference}",
         )
         print(json.dumps(report, indent=None if args.json else 2))
         return 0

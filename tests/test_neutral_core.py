@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import relevo
-from relevo.demo import DATA_DIR, STORY, load_store_data
+from relevo.demo import BENCH, DATA_DIR, STORY, load_store_data
 from relevo.desks import DEFAULT_DESK
 from relevo.evals import ScriptedTurn, load_suites, named_suites
 
@@ -136,12 +136,13 @@ def _normalised(text: str) -> str:
 
 
 def _demo_conversations() -> list[tuple[str, ...]]:
-    """Every conversation the demo scripts: its story's chapters and its scenarios' scripted turns (all suites)."""
+    """Every conversation the demo scripts: its story's chapters, its benchmark conversations and its scenarios'
+    scripted turns (all suites)."""
     scenarios = DATA_DIR / "scenarios"
     suites = load_suites([], scenarios=scenarios)
     for name in named_suites(scenarios):
         suites += load_suites([name], scenarios=scenarios)
-    scripts = [chapter.script for chapter in STORY]
+    scripts = [chapter.script for chapter in STORY] + [conversation.messages for conversation in BENCH]
     for suite in suites:
         for scenario in suite.scenarios:
             scripts.append(tuple(t.say if isinstance(t, ScriptedTurn) else t for t in scenario.turns or ()))

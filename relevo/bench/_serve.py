@@ -12,10 +12,16 @@ channels deliver at least once. Reported:
 * ``turns_per_s``: replies delivered per second of the run;
 * ``lost``: messages with no reply in time; ``duplicated``: replies beyond one per message.
 
-By default the bench starts the server itself (``relevo serve`` in a child process, on a temporary data
-directory, with the storage the environment selects: the embedded default, or ``RELEVO_DATABASE_URL`` /
-``RELEVO_CHROMA_URL``); with ``url`` it drives a server already running (web chat only: its WhatsApp replies go
-wherever that server sends them).
+By default the bench starts the server itself (``relevo serve`` of the desk given, in a child process, on a
+temporary data directory, with the storage the environment selects: the embedded default, or
+``RELEVO_DATABASE_URL`` / ``RELEVO_CHROMA_URL``); with ``url`` it drives a server already running (web chat only:
+its WhatsApp replies go wherever that server sends them; give the bench the desk that server runs).
+
+The customers say the desk's benchmark conversations (:func:`~relevo.bench.bench_conversations`), but only those
+in which every message gets exactly one reply: the bench waits for one reply per message, so a message the AI
+rightly leaves to a human (any message after the one following a handoff; the first gets the holding reply)
+would count as lost. :func:`serve_conversations` finds them by replaying each once on the desk in this process
+before the server starts; the others are named in the report's ``skipped``.
 """
 
 from __future__ import annotations
@@ -37,19 +43,15 @@ from typing import Any, Literal, TextIO
 
 import httpx
 
+from relevo._config import RelevoConfig
+from relevo._errors import BadInputError
+from relevo.bench._conversations import bench_conversations
+from relevo.desks import DeskDefinition
+from relevo.orchestrator import BenchConversation, DeskBuilder
 from relevo.testing._channels import FakeGraphAPI, RecordedRequest, whatsapp_text_payload, whatsapp_webhook_request
 from relevo.testing._serve_process import ServeProcess
 
-__all__ = ["SCRIPTS", "bench_serve"]
-
-SCRIPTS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
-    ("C-1001", ("Hi there", "my headphones still haven't arrived", "yes please", "thanks, bye")),
-    ("C-1006", ("How many days do I have to return an item?", "and how long does the refund take?", "thank you")),
-    ("C-1002", ("Hola", "¿Dónde está mi pedido?", "Quiero hablar con un agente")),
-    ("C-1003", ("Olá, quais são as formas de pagamento?", "posso pagar com boleto?", "obrigado")),
-    (None, ("Hello, what are your opening hours?", "how much does shipping cost to Spain?", "ok thanks")),
-)
-"""One conversation each; every message of them gets exactly one reply (the last of C-1002 hands off)."""
+__all__ = ["bench_serve", "serve_conversations"]
 
 Channel = Literal["web", "whatsapp"]
 
@@ -182,7 +184,7 @@ class _Driver:
     def web(self, customer: str | None, lines: tuple[str, ...]) -> tuple[str, dict[str, str], int] | None:
         """One conversation over the web chat API; returns what is needed to count its replies later."""
         opened = self.http.post("/api/chat/sessions", json={"customer_id": customer})
-        if opened.status_code == 403 and customer is not None:  # demo customers are off on that server
+        if opened.status_code == 403 and customer is not None:  # that server does not let sessions pick customers
             opened = self.http.post("/api/chat/sessions", json={"customer_id": None})
         if opened.status_code != 201:
             self.note_error(f"session answered {opened.status_code}: {opened.text[:200]}")
@@ -277,18 +279,66 @@ def _link_whatsapp_customers(data_dir: Path, handles: dict[str, str]) -> None:
         registry.close()
 
 
+def serve_conversations(
+    builder: DeskBuilder, *, desk: str = "the desk"
+) -> tuple[tuple[BenchConversation, ...], tuple[str, ...]]:
+    """The desk's benchmark conversations in which every message gets exactly one reply (AI or human agent),
+    found by replaying each once on the desk (opened on a temporary data directory in this process), and why
+    each other one was skipped.
+
+    Raises:
+        BadInputError: the desk has no benchmark conversations, or none in which every message gets one reply.
+    """
+    script = bench_conversations(builder, desk=desk)
+    usable: list[BenchConversation] = []
+    skipped: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="relevo-bench-serve-check-") as tmp, builder.open(Path(tmp)) as opened:
+        for conversation in script:
+            conv = opened.start(customer_id=conversation.customer)
+            replies = 0
+            problem = ""
+            for n, text in enumerate(conversation.messages, 1):
+                opened.send(conv, text)
+                now = sum(1 for m in opened.state(conv).messages if m.kind in ("ai", "human_agent"))
+                if now - replies != 1:
+                    got = "no reply" if now == replies else f"{now - replies} replies"
+                    problem = f"message {n} ({text[:40]!r}) gets {got}"
+                    break
+                replies = now
+            who = conversation.customer or "a guest"
+            if problem:
+                skipped.append(f"{who}: {conversation.messages[0][:40]!r}…: {problem}")
+            else:
+                usable.append(conversation)
+    if not usable:
+        raise BadInputError(
+            f"{desk}: bench serve needs conversations in which every message gets exactly one reply (it waits for "
+            f"one per message), and none of its {len(script)} does: " + "; ".join(skipped)
+        )
+    return tuple(usable), tuple(skipped)
+
+
 _Planned = tuple[int, Channel, str | None, tuple[str, ...]]
 """Conversation number, channel, customer, messages."""
 
 
-def _plan(conversations: int, channels: tuple[Channel, ...]) -> Iterator[_Planned]:
+def _plan(
+    script: tuple[BenchConversation, ...], conversations: int, channels: tuple[Channel, ...]
+) -> Iterator[_Planned]:
     for n in range(conversations):
-        customer, lines = SCRIPTS[n % len(SCRIPTS)]
-        yield n, channels[n % len(channels)], customer, lines
+        replayed = script[n % len(script)]
+        yield n, channels[n % len(channels)], replayed.customer, replayed.messages
+
+
+def _desk_reference(desk: DeskDefinition) -> str:
+    """How the child ``relevo serve`` names the desk (a folder as an absolute path: it may run elsewhere)."""
+    return str(desk.folder.resolve()) if desk.folder is not None else desk.reference
 
 
 def bench_serve(
+    desk: DeskDefinition,
     *,
+    config: RelevoConfig | None = None,
     conversations: int = 200,
     concurrency: int = 50,
     url: str | None = None,
@@ -298,22 +348,37 @@ def bench_serve(
     """Drive ``conversations`` conversations, ``concurrency`` at a time, and report the figures above.
 
     Args:
-        conversations: how many (alternating web chat and WhatsApp; web chat only with ``url``).
+        desk: the desk whose conversations customers say (:func:`serve_conversations`), and which the started
+            server runs (``RELEVO_DESK``).
+        config: the settings the desk is checked with (the server reads its own: ``RELEVO_CONFIG``).
+        conversations: how many (alternating web chat and WhatsApp; web chat only with ``url``), cycling through
+            the desk's usable conversations in order.
         concurrency: conversations in flight at once.
         url: a running server to drive instead of starting one.
         workers: turn-running threads of the started server (default: the server's own default).
         progress: where to print progress (stderr in the CLI).
 
+    Returns:
+        The figures above, plus ``desk`` and, when some of the desk's conversations were left out, ``skipped``
+        (who, how it starts, and which message did not get exactly one reply).
+
     Raises:
+        BadInputError: the desk has no conversation in which every message gets one reply.
         RuntimeError: the server did not start.
     """
     if conversations < 1 or concurrency < 1:
         raise ValueError("conversations and concurrency must be at least 1")
+    if progress is not None:
+        progress.write("bench serve: checking which of the desk's conversations get one reply per message\n")
+        progress.flush()
+    script, skipped = serve_conversations(desk.builder(config), desk=f"desk {desk.reference}")
     results = _Results()
     channels: tuple[Channel, ...] = ("web",) if url else ("web", "whatsapp")
-    # Warm-up, not measured: every script once per channel (first calls of each code path, connections).
-    warmup = [(conversations + n, ch, c, lines) for n, ch, c, lines in _plan(len(SCRIPTS) * len(channels), channels)]
-    plan = list(_plan(conversations, channels))
+    # Warm-up, not measured: every conversation once per channel (first calls of each code path, connections).
+    warmup = [
+        (conversations + n, ch, c, lines) for n, ch, c, lines in _plan(script, len(script) * len(channels), channels)
+    ]
+    plan = list(_plan(script, conversations, channels))
     handles = {n: f"1555{n:07d}" for n, channel, _, _ in [*plan, *warmup] if channel == "whatsapp"}
     with tempfile.TemporaryDirectory(prefix="relevo-bench-serve-") as tmp:
         graph: FakeGraphAPI | None = None
@@ -329,6 +394,7 @@ def bench_serve(
                 linked = {handles[n]: c for n, _, c, _ in [*plan, *warmup] if n in handles and c is not None}
                 _link_whatsapp_customers(data_dir, linked)
                 env = {
+                    "RELEVO_DESK": _desk_reference(desk),
                     "RELEVO_DEMO_PASSWORD": secrets.token_urlsafe(12),
                     "RELEVO_WHATSAPP_APP_SECRET": _APP_SECRET,
                     "RELEVO_WHATSAPP_ACCESS_TOKEN": graph.access_token,
@@ -338,7 +404,7 @@ def bench_serve(
                 if workers is not None:
                     env["RELEVO_WORKERS"] = str(workers)
                 if progress is not None:
-                    progress.write("bench serve: starting relevo serve (loads the support desk)\n")
+                    progress.write(f"bench serve: starting relevo serve (loads desk {desk.reference})\n")
                     progress.flush()
                 server = ServeProcess(data_dir, env).start().wait_ready()
             driver = _Driver(url or (server.url if server else ""), stamped, _Results(), concurrency)
@@ -394,6 +460,7 @@ def bench_serve(
     turns = results.turns["web"] + results.turns["whatsapp"]
     elapsed = results.last_reply - results.first_send if turns else 0.0
     report: dict[str, Any] = {
+        "desk": desk.reference,
         "conversations": conversations,
         "concurrency": concurrency,
         "channels": list(channels),
@@ -413,6 +480,8 @@ def bench_serve(
     if url is not None:
         report["storage"] = "as configured on the server"
         report["url"] = url
+    if skipped:
+        report["skipped"] = list(skipped)
     if results.errors:
         report["errors"] = results.errors
     if turns:

@@ -11,32 +11,19 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from relevo._config import RelevoConfig
 from relevo.agents import OfflineResolver, OfflineSummarizer, OfflineTriage
-from relevo.desks import DEFAULT_DESK, load_desk
+from relevo.bench._conversations import bench_conversations
 from relevo.models.offline import E5Embedder
 from relevo.orchestrator import DeskBuilder, NodeName, open_sqlite_checkpointer
 from relevo.orchestrator._builder import embedding_cache_path
 
-__all__ = ["CONVERSATIONS", "bench_turn"]
-
-CONVERSATIONS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
-    ("C-1001", ("Hi there", "my headphones still haven't arrived", "yes please", "thanks, bye")),
-    (
-        "C-1006",
-        ("How many days do I have to return an item?", "and how long does the refund take?", "thank you"),
-    ),
-    ("C-1002", ("Hola", "¿Dónde está mi pedido?", "Quiero hablar con un agente")),
-    ("C-1003", ("Olá, quais são as formas de pagamento?", "posso pagar com boleto?", "obrigado")),
-    (None, ("Hello, what are your opening hours?", "how much does shipping cost to Spain?", "ok thanks")),
-    ("C-1004", ("Where is my order?", "can you track it please", "this is ridiculous, nobody helps")),
-)
+__all__ = ["bench_turn"]
 
 
 class _BareState(TypedDict, total=False):
@@ -105,30 +92,33 @@ class _Stopwatch:
 
 
 def bench_turn(
-    config: RelevoConfig,
+    builder: DeskBuilder,
     *,
     conversations: int = 40,
     progress: TextIO | None = None,
-    builder: DeskBuilder | None = None,
-    script: Sequence[tuple[str | None, Sequence[str]]] | None = None,
+    desk: str = "the desk",
 ) -> dict[str, Any]:
-    """Run ``conversations`` scripted conversations through both graphs and report latency figures.
+    """Replay the desk's benchmark conversations through both graphs, ``conversations`` of them (cycling through
+    :func:`~relevo.bench.bench_conversations` in order, after two unmeasured warm-up ones), and report latency
+    figures in milliseconds: ``turn_ms_p50``/``_p95``, ``agent_ms_p50``, ``overhead_ms_p50`` (turn minus agent
+    and memory time), ``bare_langgraph_ms_p50`` and ``overhead_ratio`` (overhead p50 ÷ bare p50).
 
     Args:
-        builder: the desk to measure (default: the demo shop).
-        script: ``(customer id or None, customer lines)`` conversations replayed in turn (default: the demo's
-            :data:`CONVERSATIONS`).
+        builder: the desk to measure, on the offline engine (its agents are timed by wrapping them).
+        desk: how error messages name the desk.
+
+    Raises:
+        BadInputError: the desk has no conversations to replay.
     """
-    script = script or CONVERSATIONS
+    script = bench_conversations(builder, desk=desk)
     # A tiny in-memory cache: each message is embedded once per turn (memory recall and triage share it),
     # never reused across turns, as it would be live.
     embedder = E5Embedder(embedding_cache_path(), memory_items=16)
     watch = _Stopwatch()
     with tempfile.TemporaryDirectory(prefix="relevo-bench-") as tmp:
         root = Path(tmp)
-        builder = (builder or load_desk(DEFAULT_DESK, config)).with_embedder(embedder)
-        desk = builder.open(root / "relevo")
-        agents = desk.context.agents
+        opened = builder.with_embedder(embedder).open(root / "relevo")
+        agents = opened.context.agents
         triage = agents.triage
         resolver = agents.resolver
         summarizer = agents.summarizer
@@ -141,7 +131,7 @@ def bench_turn(
         summarizer.packet = watch.wrap(summarizer.packet)  # type: ignore[method-assign]
         policy = agents.policy
         policy.evaluate = watch.wrap(policy.evaluate)  # type: ignore[method-assign]
-        memory = desk.context.memory
+        memory = opened.context.memory
         if memory is not None:
             # Memory recall and writes are agent work (embedding, vector search, storage), not orchestration.
             for method in ("highlights", "redact", "remember_conversation", "note_conversation"):
@@ -153,14 +143,14 @@ def bench_turn(
         bare_ms: list[float] = []
         warmup = 2
         for n in range(conversations + warmup):
-            customer, lines = script[n % len(script)]
-            conv = desk.start(customer_id=customer)
+            replayed = script[n % len(script)]
+            conv = opened.start(customer_id=replayed.customer)
             bare_thread = {"configurable": {"thread_id": f"bare-{n}"}}
-            for line in lines:
+            for line in replayed.messages:
                 text = f"{line} ({n})" if n >= len(script) else line
                 watch.seconds = 0.0
                 start = time.perf_counter()
-                desk.send(conv, text)
+                opened.send(conv, text)
                 elapsed = time.perf_counter() - start
                 b_start = time.perf_counter()
                 bare.invoke({"inbox": text}, bare_thread)
@@ -175,7 +165,7 @@ def bench_turn(
                 progress.flush()
         if progress is not None:
             progress.write("\n")
-        desk.close()
+        opened.close()
         bare.checkpointer.conn.close()
 
     overhead_p50 = statistics.median(overhead_ms)

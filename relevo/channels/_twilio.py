@@ -5,7 +5,7 @@
 (``public_base_url`` + path when set: behind a proxy the server sees another URL) and answer at once; inbound
 messages get empty TwiML (``<Response/>``), since replies go out later through the REST API.
 
-Addresses: ``From: whatsapp:+351912345678`` is channel ``whatsapp``, anything else channel ``sms``. The handle
+Addresses: ``From: whatsapp:+15551234567`` is channel ``whatsapp``, anything else channel ``sms``. The handle
 keeps Twilio's ``whatsapp:`` prefix, so a reply goes back the way the message came (through Twilio, not the
 Cloud API) and the two WhatsApp routes never share an address.
 """

@@ -6,6 +6,7 @@ offline skill (orders, deliveries, compensation) live here. Nothing else in rele
 
 from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
+from relevo.demo._bench import BENCH
 from relevo.demo._desk import (
     DEMO_AGENTS,
     DEMO_REASON_QUEUES,
@@ -62,6 +63,7 @@ from relevo.demo._tools import (
 )
 
 __all__ = [
+    "BENCH",
     "DATA_DIR",
     "DEMO_AGENTS",
     "DEMO_REASON_QUEUES",

@@ -15,6 +15,7 @@ from relevo import DeskBuilder, RelevoConfig, load_config
 from relevo.contracts import AgentSpec, CustomerProfile, DeskProfile, InMemoryDirectory
 from relevo.demo._audit import ShopPolicyAudit
 from relevo.demo._backend import StoreBackend
+from relevo.demo._bench import BENCH
 from relevo.demo._schema import StoreData
 from relevo.demo._skill import ShopSkill
 from relevo.demo._store import DATA_DIR, DemoStore, load_articles, load_intent_catalog, load_store_data
@@ -135,8 +136,8 @@ def demo_directory(data: StoreData) -> InMemoryDirectory:
 
 def desk(config: RelevoConfig | None = None) -> DeskBuilder:
     """The demo shop desk: its catalog, articles, customers, tools, offline skill, thresholds, fixed "today",
-    its team of agents, its scenario suites (``data/scenarios``: the default suite, ``load`` and ``robustness``)
-    and the story ``relevo demo`` plays.
+    its team of agents, its scenario suites (``data/scenarios``: the default suite, ``load`` and ``robustness``),
+    the story ``relevo demo`` plays and the conversations ``relevo bench`` replays (:data:`BENCH`).
 
     Loadable by name as ``relevo.demo:desk``, the same way as a user's ``package.module:function``.
     """
@@ -162,6 +163,7 @@ def desk(config: RelevoConfig | None = None) -> DeskBuilder:
         .with_clock(fixed_clock(start))
         .with_fresh_world(fresh_world)
         .with_story(STORY)
+        .with_bench(BENCH)
         .with_scenarios(DATA_DIR / "scenarios")
         .with_agent_accounts(DEMO_AGENTS)
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from relevo._config import RelevoConfig, load_config
 from relevo._errors import BadInputError, ConfigurationError
@@ -33,7 +33,7 @@ from relevo.desks._files import (
     validate,
 )
 from relevo.desks._schema import AgentSpec, DeskFile
-from relevo.orchestrator import DeskBuilder, check_intent_references
+from relevo.orchestrator import BenchConversation, DeskBuilder, check_intent_references
 from relevo.tools import ToolEffects, ToolRegistry
 
 __all__ = [
@@ -80,6 +80,30 @@ class _CustomersFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     customers: list[CustomerProfile] = Field(default_factory=list[CustomerProfile])
+
+
+class _BenchEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    customer: str | None = None
+    """A customer id of the desk's customers (none: a guest)."""
+    messages: list[str] = Field(min_length=1)
+
+    @field_validator("messages")
+    @classmethod
+    def _customer_lines(cls, value: list[str]) -> list[str]:
+        for n, message in enumerate(value):
+            if not message.strip():
+                raise ValueError(f"message {n} is blank")
+            if message.startswith("/"):
+                raise ValueError(f"message {n} ({message[:40]!r}) is a human-side command; list customer messages")
+        return value
+
+
+class _BenchFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    conversations: list[_BenchEntry] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -281,6 +305,9 @@ def _folder_builder(folder: Path, file: DeskFile, config: RelevoConfig) -> DeskB
     directory = _directory(folder, file)
     if directory is not None:
         builder = builder.with_directory(directory)
+    bench = _bench(folder, file, directory)
+    if bench:
+        builder = builder.with_bench(bench)
     for tool, effects in _tools(folder, file):
         builder = builder.add_tool(tool, effects=effects)
     if file.python.extend:
@@ -357,6 +384,29 @@ def _directory(folder: Path, file: DeskFile) -> Any:
     if problems:
         raise DeskFileError(path, problems)
     return InMemoryDirectory(profiles)
+
+
+def _bench(folder: Path, file: DeskFile, directory: Any) -> tuple[BenchConversation, ...]:
+    """The conversations of ``bench.yaml`` (or ``desk.toml``'s ``bench`` file). A conversation's customer must be
+    one of the desk's customer file (a ``[customers] directory`` factory, a CRM, is not asked at load)."""
+    path = folder / (file.bench or "bench.yaml")
+    if not path.is_file():
+        if file.bench:
+            raise DeskFileError(path, ["file not found (named by desk.toml bench)"])
+        return ()
+    data, node = read_yaml(path)
+    entries = validate(_BenchFile, data, path, yaml_node=node).conversations
+    unknown = [
+        f"line {yaml_line(node, ['conversations', n, 'customer'])}: conversations.{n}.customer: "
+        f"{entry.customer!r} is not one of the desk's customers"
+        for n, entry in enumerate(entries)
+        if entry.customer is not None
+        and file.customers.directory is None
+        and (directory is None or directory.customer(entry.customer) is None)
+    ]
+    if unknown:
+        raise DeskFileError(path, unknown)
+    return tuple(BenchConversation(entry.customer, tuple(entry.messages)) for entry in entries)
 
 
 def _tools(folder: Path, file: DeskFile) -> list[tuple[Any, ToolEffects | None]]:

@@ -117,6 +117,9 @@ class DeskFile(_Section):
     intents: str = "intents.yaml"
     kb: str = "kb"
     scenarios: str = "scenarios"
+    bench: str | None = None
+    """A YAML file in the desk folder: the conversations ``relevo bench`` replays (default: ``bench.yaml`` when it
+    exists; without one, the scripted scenarios' customer lines)."""
     queues: list[QueueSpec] = Field(default_factory=list[QueueSpec])
     default_queue: str = Field(default="general", pattern=r"^[a-z0-9_]+$")
     """Where relevo's built-in intents hand off (a request for a person with no topic, out of scope); with

@@ -8,11 +8,12 @@ from relevo.orchestrator._handback import describe_hand_back, parse_hand_back
 from relevo.orchestrator._normalise import MAX_MESSAGE_CHARS, normalise_text
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer, relevo_serializer
 from relevo.orchestrator._references import check_intent_references, check_reason_references
-from relevo.orchestrator._story import Chapter
+from relevo.orchestrator._story import BenchConversation, Chapter
 from relevo.orchestrator._turns import TurnResult
 
 __all__ = [
     "MAX_MESSAGE_CHARS",
+    "BenchConversation",
     "Chapter",
     "Clock",
     "DeskBuilder",

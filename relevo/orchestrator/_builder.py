@@ -48,7 +48,7 @@ from relevo.orchestrator._desk import SupportDesk
 from relevo.orchestrator._graph import SupportGraph, SupportGraphBuilder
 from relevo.orchestrator._persistence import open_postgres_checkpointer, open_sqlite_checkpointer
 from relevo.orchestrator._references import check_intent_references, check_reason_references
-from relevo.orchestrator._story import Chapter
+from relevo.orchestrator._story import BenchConversation, Chapter
 from relevo.tools import ToolEffects, ToolRegistry
 
 __all__ = ["DeskBuilder", "default_embedder", "embedding_cache_path", "fixed_clock"]
@@ -110,6 +110,7 @@ class DeskBuilder:
         self._skills: list[OfflineSkill] = []
         self._fresh_world: Callable[[RunContext], RunContext] | None = None
         self._story: tuple[Chapter, ...] = ()
+        self._bench: tuple[BenchConversation, ...] = ()
         self._scenarios: Path | None = None
         self._agent_accounts: tuple[AgentSpec, ...] = ()
         self._catalog: IntentCatalog | None = None
@@ -218,6 +219,19 @@ class DeskBuilder:
     def story(self) -> tuple[Chapter, ...]:
         """The desk's own story (see :meth:`with_story`); empty when it has none."""
         return self._story
+
+    def with_bench(self, conversations: Sequence[BenchConversation]) -> DeskBuilder:
+        """The conversations ``relevo bench turn``, ``bench serve`` and ``bench llm-turn`` replay on this desk,
+        in turn, as many times as the run asks (default: each scripted scenario's customer messages; see
+        :func:`relevo.bench.bench_conversations`). Keep them fixed once figures were published: a run is only
+        comparable with runs of the same conversations."""
+        self._bench = tuple(conversations)
+        return self
+
+    @property
+    def bench(self) -> tuple[BenchConversation, ...]:
+        """The conversations the desk declared for its benchmarks (see :meth:`with_bench`); empty: none."""
+        return self._bench
 
     def route_trigger(
         self, code: str, *, queue: str | None = None, skill: str | None = None, priority: Priority | None = None

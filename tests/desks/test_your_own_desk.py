@@ -100,6 +100,8 @@ DESK_COMMANDS = {
     "demo": ["demo"],
     "memory": ["memory", "show", "M-100"],
     "bench turn": ["bench", "turn", "--conversations", "1"],
+    "bench serve": ["bench", "serve", "--conversations", "1"],
+    "bench llm-turn": ["bench", "llm-turn", "--conversations", "1"],
     "graph": ["graph"],
 }
 UNKNOWN_DESKS = {

@@ -108,17 +108,19 @@ def test_its_suite_passes_its_gates(tmp_path: Path) -> None:
     assert demo_words(report.read_text(encoding="utf-8")) == []
 
 
-def test_bench_turn_and_demo_replay_its_scripted_scenarios() -> None:
-    from relevo._cli_commands import bench_script, desk_story
-    from relevo.desks import DEFAULT_DESK, desk_definition
+def test_bench_and_demo_replay_its_scripted_scenarios() -> None:
+    from relevo._cli_commands import desk_story
+    from relevo.bench import bench_conversations
+    from relevo.desks import desk_definition
+    from relevo.orchestrator import BenchConversation
 
     telecom = desk_definition(TELECOM)
     story = desk_story(telecom)
     assert len(story) == 24 and story[0].script  # one chapter per scripted scenario, in file order
-    script = bench_script(telecom)
-    assert script is not None and all(not line.startswith("/") for _, lines in script for line in lines)
-    assert ("V-1001", ("how much data do I have left?", "thanks, bye")) in script
-    assert bench_script(desk_definition(DEFAULT_DESK)) is None  # the demo keeps its own conversations
+    script = bench_conversations(telecom.builder())  # it declares none: its scenarios' customer lines
+    assert [c.customer for c in script] == [c.customer for c in story]
+    assert all(not line.startswith("/") for c in script for line in c.messages)
+    assert BenchConversation("V-1001", ("how much data do I have left?", "thanks, bye")) in script
 
 
 @pytest.mark.parametrize(
