@@ -7,6 +7,7 @@ def test_public_names() -> None:
     assert sorted(relevo.demo.__all__) == sorted(
         [
             "Article",
+            "BENCH",
             "CompensationOffer",
             "CompensationPolicy",
             "Customer",
