@@ -158,7 +158,10 @@ class _ShopTurn:
                 # What the customer said, kept so they need not repeat it once they have proved who they are.
                 self.t.fact("order_id", mentioned, self.t.turn.message.id, confidence=0.9)
             known = mentioned or self.t.known("order_id")
-            if known:
+            if _EMAIL.search(self.t.turn.reveal(self.t.turn.message.text)):
+                # An email no account has: say so, and confirm nothing about the order to whoever sent it.
+                self.t.say("guest_email_unknown", "clarify", "identity", "answered")
+            elif known:
                 # The order is known and only the email is missing: ask for that, not for both again; asked
                 # already, say it is still missing rather than repeat the question word for word.
                 key = "guest_email_still_missing" if asked_email else "guest_verify_email"

@@ -79,3 +79,22 @@ def test_a_verified_guest_is_offered_what_their_own_tier_allows(desk: SupportDes
 
     assert "Gold member" in (turn.reply or ""), turn.reply
     assert "guest member" not in (turn.reply or "").lower()
+
+
+@pytest.mark.parametrize(
+    ("ask", "email"),
+    [
+        ("where is my order ORD-1055?", "my email is someone.else@example.com"),
+        ("¿dónde está mi pedido ORD-1055?", "mi correo es otra.persona@example.com"),
+        ("cadê meu pedido ORD-1055?", "meu e-mail é outra.pessoa@example.com"),
+        ("đơn hàng ORD-1055 của tôi đâu?", "email của tôi là nguoi.khac@example.com"),
+    ],
+)
+def test_an_email_no_account_has_is_said_so_and_confirms_nothing(desk: SupportDesk, ask: str, email: str) -> None:
+    conv = desk.start()
+    asked = desk.send(conv, ask)
+    turn = desk.send(conv, email)
+
+    assert turn.mode == "ai_active" and turn.reply and turn.reply != asked.reply
+    assert "ORD-1055" not in turn.reply and "Kettle" not in turn.reply
+    assert "lookup_order" not in {c.tool for c in desk.state(conv).tool_calls}
