@@ -85,8 +85,17 @@ class RepeatedFailureRule(ToggleRule):
     rejections: int = Field(default=2, ge=1)
 
 
+SensitiveTopicName = Literal["legal_threat", "chargeback", "data_protection", "safety"]
+"""The sensitive topics the offline engine detects (lexicons/sensitive.yaml): a legal threat (lawyer, court,
+consumer authority); a chargeback (the customer disputing or reversing a charge with their bank or card issuer:
+drop it where disputing charges is the desk's own everyday business, a bank's); a data-protection request
+(access, erasure under GDPR/LGPD); a safety incident (injury, fire, a product that hurt someone)."""
+
+
 class PolicySensitiveRule(ToggleRule):
-    topics: list[str] = Field(default_factory=lambda: ["legal_threat", "chargeback", "data_protection", "safety"])
+    topics: list[SensitiveTopicName] = Field(
+        default_factory=lambda: ["legal_threat", "chargeback", "data_protection", "safety"]
+    )
     amount_above: float = Field(default=100.0, ge=0)
     amount_intents: list[str] = Field(default_factory=list[str])
 
