@@ -211,6 +211,11 @@ def _in_language(texts: dict[str, str], language: str, fallback: str) -> str:
 def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
     """Collect the facts the tool needs (asking for the first one missing), call it, fill the reply."""
     fallback = run.texts.profile.default_language
+    if "customer_id" in answer.args.values() and run.state.customer.is_guest:
+        # Only an identified customer's own records can be looked up: a guest is told so first, in their
+        # language (and may ask for a person), never asked for details the tool could not use for them.
+        run.say("identify_first", "clarify", "customer_id", "answered")
+        return
     facts: dict[str, str] = {}
     for spec in answer.facts:
         match = re.search(spec.pattern, run.turn.message.text, re.IGNORECASE)
@@ -233,11 +238,6 @@ def _tool_answer(run: OfflineTurn, intent: str, answer: ToolAnswer) -> None:
     arguments: dict[str, str | None] = {}
     for parameter, fact in answer.args.items():
         if fact == "customer_id":
-            if run.state.customer.is_guest:
-                # Only an identified customer's own records can be looked up: a guest is told so, in their
-                # language, and may ask for a person; the tool is never called with no one to look up.
-                run.say("identify_first", "clarify", "customer_id", "answered")
-                return
             arguments[parameter] = run.state.customer.id
         else:
             arguments[parameter] = run.turn.reveal(facts[fact])

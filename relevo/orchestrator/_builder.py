@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from langchain_core.tools import BaseTool
@@ -399,10 +399,26 @@ def _wall_clock() -> datetime:
 
 
 def _check_tool_answers(catalog: IntentCatalog, tools: ToolRegistry) -> None:
-    """An intent answered by a tool must name one the desk has (a typo fails at build, not at a message)."""
+    """An intent answered by a tool must name one the desk has, and its ``args`` must be that tool's parameters,
+    every required one included (a typo fails at build and in ``relevo doctor``, not at a customer's message)."""
     for intent in catalog.intents:
-        if intent.tool is not None and intent.tool.name not in tools:
+        answer = intent.tool
+        if answer is None:
+            continue
+        if answer.name not in tools:
             raise ConfigurationError(
-                f"intent {intent.name}: tool {intent.tool.name!r} is not registered; "
+                f"intent {intent.name}: tool {answer.name!r} is not registered; "
                 f"known tools: {', '.join(tools.names()) or '(none)'}"
+            )
+        schema = tools.spec(answer.name).parameters
+        properties = cast(dict[str, object], schema.get("properties") or {})
+        required = cast(list[str], schema.get("required") or [])
+        unknown = sorted(set(answer.args) - set(properties))
+        missing = [name for name in required if name not in answer.args]
+        if unknown or missing:
+            problems = [f"{name!r} is not a parameter of {answer.name}" for name in unknown]
+            problems += [f"{answer.name} needs {name!r}" for name in missing]
+            raise ConfigurationError(
+                f"intent {intent.name}: tool.args: {'; '.join(problems)} "
+                f"(its parameters: {', '.join(properties) or '(none)'})"
             )

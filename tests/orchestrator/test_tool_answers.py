@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relevo import DeskBuilder, DeskProfile
+from relevo import ConfigurationError, DeskBuilder, DeskProfile
 from relevo._config import load_config
 from relevo.contracts import CustomerProfile, InMemoryDirectory, IntentCatalog, IntentDefinition, ToolAnswer
 from relevo.orchestrator import RunContext, SupportDesk
@@ -28,9 +28,15 @@ def nearest_branch(city: str) -> dict[str, str]:
     return {"city": {"madrid": "Madrid Centro", "lisboa": "Lisboa Baixa"}[city.lower()], "hours": "9-18"}
 
 
-def loyalty_points(customer_id: str, year: int) -> dict[str, int]:
-    """Points earned in a year (the desk's intent forgets to pass the year)."""
+def loyalty_points(customer_id: int) -> dict[str, int]:
+    """Points earned (the tool wants a numeric id; the desk's customer ids are not: every call misfits)."""
     return {"points": 120}
+
+
+def block_card(customer_id: str, last4: str) -> dict[str, str]:
+    """Block one of the customer's cards by its last four digits."""
+    calls.append(f"{customer_id}/{last4}")
+    return {"status": "blocked"}
 
 
 def _intent(name: str, examples: dict[str, list[str]], tool: ToolAnswer) -> IntentDefinition:
@@ -58,6 +64,13 @@ POINTS = {
     "vi": ["tôi có bao nhiêu điểm thưởng?", "điểm tích lũy của tôi"],
 }
 
+CARD = {
+    "en": ["block my card please", "I lost my card, block it", "freeze my debit card"],
+    "es": ["bloquea mi tarjeta por favor", "perdí mi tarjeta, bloquéala"],
+    "pt": ["bloqueie o meu cartão por favor", "perdi o meu cartão, bloqueia"],
+    "vi": ["khóa thẻ của tôi giúp", "tôi bị mất thẻ, khóa thẻ giúp tôi"],
+}
+
 
 def desk_builder() -> DeskBuilder:
     catalog = IntentCatalog(
@@ -80,6 +93,16 @@ def desk_builder() -> DeskBuilder:
                 ),
             ),
             _intent(
+                "card_block",
+                CARD,
+                ToolAnswer(
+                    name="block_card",
+                    args={"customer_id": "customer_id", "last4": "last4"},
+                    facts=[{"name": "last4", "pattern": r"\b(\d{4})\b", "ask": {"en": "Which card (last 4 digits)?"}}],  # pyright: ignore[reportArgumentType]
+                    reply={"en": "Card {last4} is {status}."},
+                ),
+            ),
+            _intent(
                 "loyalty",
                 POINTS,
                 ToolAnswer(
@@ -97,6 +120,7 @@ def desk_builder() -> DeskBuilder:
         .add_tool(plan_details)
         .add_tool(nearest_branch)
         .add_tool(loyalty_points)
+        .add_tool(block_card)
     )
 
 
@@ -120,6 +144,23 @@ def test_a_guest_is_asked_to_identify_and_never_looked_up(desk: SupportDesk, lan
     assert "customer_id" not in turn.reply and "invalid" not in turn.reply
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_guest_is_asked_to_identify_before_any_detail_the_tool_needs(desk: SupportDesk, language: str) -> None:
+    calls.clear()
+    conv = desk.start()
+    turn = desk.send(conv, CARD[language][0])
+    assert turn.reply == desk.context.texts.render("identify_first", language)
+    assert calls == [] and "last 4" not in turn.reply
+
+
+def test_an_identified_customer_is_asked_for_the_detail_then_served(desk: SupportDesk) -> None:
+    calls.clear()
+    conv = desk.start(customer_id="N-1")
+    assert desk.send(conv, CARD["en"][0]).reply == "Which card (last 4 digits)?"
+    assert desk.send(conv, "it ends in 4821").reply == "Card 4821 is blocked."
+    assert calls == ["N-1/4821"]
+
+
 def test_an_identified_customer_is_looked_up(desk: SupportDesk) -> None:
     calls.clear()
     turn = desk.send(desk.start(customer_id="N-1"), PLAN["en"][0])
@@ -132,7 +173,7 @@ def test_a_call_that_does_not_fit_the_tool_is_a_failure_never_shown(desk: Suppor
     assert turn.mode == "pending_human"
     assert turn.escalation is not None and [r.code for r in turn.escalation.reasons] == ["tool_failure"]
     said = " ".join(m.text for m in turn.messages)
-    assert "invalid arguments" not in said and "year" not in said
+    assert "invalid arguments" not in said and "integer" not in said
 
 
 @pytest.mark.parametrize(
@@ -143,3 +184,18 @@ def test_the_tools_result_fills_the_reply_before_the_customers_words(
 ) -> None:
     turn = desk.send(desk.start(customer_id="N-1"), message)
     assert turn.reply is not None and f"Our {full_name} branch is open 9-18." in turn.reply
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"customer_id": "customer_id", "town": "city"}, r"'town' is not a parameter of nearest_branch"),
+        ({"customer_id": "customer_id"}, r"nearest_branch needs 'city' \(its parameters: city\)"),
+    ],
+)
+def test_tool_args_that_do_not_fit_the_tool_fail_at_build(args: dict[str, str], message: str) -> None:
+    facts = [{"name": "city", "pattern": r"\b(madrid)\b", "ask": {"en": "Which city?"}}]
+    answer = ToolAnswer(name="nearest_branch", args=args, facts=facts, reply={"en": "{hours}"})  # pyright: ignore[reportArgumentType]
+    builder = desk_builder().with_catalog(IntentCatalog(intents=[_intent("branch_hours", BRANCH, answer)]))
+    with pytest.raises(ConfigurationError, match=message):
+        builder.check()
