@@ -139,17 +139,24 @@ def _unloadable() -> LlamaBuild | None:
 @pytest.mark.parametrize(
     ("changes", "check", "detail"),
     [
-        ({"chromium": Path("/nonexistent/chromium")}, "chromium", "/nonexistent/chromium is missing"),
         ({"llama": lambda: parse_llama_build("0.3.36", NATIVE)}, "llama.cpp", "AVX512, AVX512_VNNI, AMX_INT8"),
         ({"llama": lambda: None}, "llama.cpp", "not installed"),
         ({"llama": _unloadable}, "llama.cpp", "does not load"),
     ],
-    ids=["no-chromium", "native-llama", "no-llama", "llama-does-not-load"],
+    ids=["native-llama", "no-llama", "llama-does-not-load"],
 )
 def test_dev_tool_failures(changes: dict[str, object], check: str, detail: str) -> None:
     found = by_check(diagnose(None, probes(**changes)))[check]
     assert found.status == "fail" and detail in found.detail and found.fix
     assert doctor(out=io.StringIO(), probes=probes(**changes)) == 1
+
+
+def test_a_missing_chromium_is_skipped_not_failed_since_make_test_installs_it() -> None:
+    changed = probes(chromium=Path("/nonexistent/chromium"))
+    found = by_check(diagnose(None, changed))["chromium"]
+    assert found.status == "skip" and "/nonexistent/chromium is missing" in found.detail
+    assert "make browser" in found.fix
+    assert doctor(out=io.StringIO(), probes=changed) == 0
 
 
 def test_without_the_dev_tools_their_checks_are_skipped_not_failed() -> None:
