@@ -117,6 +117,22 @@ def chat_script(
                     }
                 )
                 continue
+            if line.strip() == "/card":
+                packet = desk.state(conv).packet
+                turns.append(
+                    {
+                        "input": "/card",
+                        "actor": "system",
+                        "reply": None,
+                        "mode": desk.state(conv).mode,
+                        "signals": None,
+                        "escalation": None,
+                        "packet": packet_json(packet),
+                    }
+                )
+                if not as_json:
+                    print(render_card(packet) if packet is not None else f"  {'card':>10} │ no handoff yet")
+                continue
             try:
                 result = run_line(desk, conv, line)
             except BadInputError as exc:

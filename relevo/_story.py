@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from relevo._errors import BadInputError
 from relevo._transcript import packet_json, turn_json, turn_lines
 from relevo.agents import render_card
 from relevo.contracts import HandoffPacket
@@ -44,7 +46,16 @@ def run_line(desk: SupportDesk, conversation_id: str, line: str) -> TurnResult:
         return desk.hand_back(conversation_id, parse_hand_back(line.removeprefix("/handback")))
     if line.startswith("/resolve"):
         return desk.resolve(conversation_id)
+    command = _COMMAND.match(line)
+    if command is not None:
+        # A mistyped command is the operator's error, never a customer message sent to the AI.
+        raise BadInputError(f"unknown command {command.group(0)}; commands: {', '.join(COMMANDS)}")
     return desk.send(conversation_id, line)
+
+
+COMMANDS = ("/takeover AGENT", "/reply TEXT", "/handback [NOTE] [| did: … | fact: NAME=VALUE]", "/resolve")
+"""The human side's commands a script line may hold (``relevo chat`` adds ``/card``, ``/quit``, ``/restart``)."""
+_COMMAND = re.compile(r"^/[A-Za-z][\w-]*(?=\s|$)")
 
 
 def story_json(results: list[ChapterResult]) -> dict[str, Any]:

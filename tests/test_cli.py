@@ -186,3 +186,26 @@ def test_demo_plays_the_story_the_desk_definition_carries(tmp_path: Path) -> Non
     init_desk(tmp_path / "acme")  # a folder desk without a story: one chapter per scripted scenario
     chapters = desk_story(desk_definition(tmp_path / "acme"))
     assert chapters and all(c.script and "/" in c.shows for c in chapters)
+
+
+@pytest.mark.parametrize("typo", ["/foo bar", "/takover Ana", "/handbak done", "/Resolve"])
+def test_a_mistyped_command_is_an_error_never_a_customer_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typo: str
+) -> None:
+    path = script(tmp_path, "Hello", typo, "/card", "I want to talk to a human", "/card")
+    out = run_json(capsys, "chat", "--script", path, "--data-dir", str(tmp_path / "d"), "--json")
+    turns = out["turns"]
+    assert turns[1]["actor"] == "system" and turns[1]["error"].startswith(f"unknown command {typo.split()[0]}")
+    assert "/takeover AGENT" in turns[1]["error"]
+    assert turns[2]["input"] == "/card" and turns[2]["packet"] is None, "no handoff yet"
+    assert turns[4]["input"] == "/card" and turns[4]["packet"]["reasons"][0]["code"] == "explicit_request"
+    customer_inputs = [t["input"] for t in turns if t["actor"] != "system"]
+    assert customer_inputs == ["Hello", "I want to talk to a human"]
+
+
+def test_a_message_that_only_starts_with_a_slash_is_still_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = script(tmp_path, "/ where is my order?")
+    out = run_json(capsys, "chat", "--script", path, "--data-dir", str(tmp_path / "d"), "--json")
+    assert out["turns"][0]["actor"] == "ai" and "error" not in out["turns"][0]
