@@ -46,10 +46,16 @@ def open_case(subject: str) -> dict[str, str]:
 CREDIT = ToolEffects(offer=OfferTerms(offer_id="credit_id", reference="line_id", fact="credit_offered"))
 
 
+def line_status(customer_id: str) -> dict[str, str]:
+    """Whether the customer's line is active (declares no effects)."""
+    return {"status": "active", "since": "2024-03-01"}
+
+
 @contextmanager
 def _carrier(tmp_path: Path, resolver: ScriptedModel) -> Iterator[SupportDesk]:
     builder = (
         load_desk(TELECOM)
+        .add_tool(line_status)
         .add_tool(find_line, effects=ToolEffects(facts={"line_id": "line_id", "plan": "plan", "missing": "x"}))
         .add_tool(offer_bill_credit, effects=CREDIT)
         .add_tool(open_case, effects=ToolEffects(commitment="case {case} ({call_id}): {subject}{nowhere}"))
@@ -107,17 +113,32 @@ def test_an_amount_above_what_the_offer_tool_allowed_is_caught(tmp_path: Path) -
 
 def test_tools_without_declared_effects_establish_nothing(tmp_path: Path) -> None:
     resolver = _calls(
+        ToolCallRequest(id="c1", name="line_status", arguments={"customer_id": "V-1001"}),
+        "Your line is active.",
+    )
+    with _carrier(tmp_path, resolver) as desk:
+        conv = desk.start(customer_id="V-1001")
+        desk.send(conv, "is my line active?")
+        state = desk.state(conv)
+    resolver.assert_used_up()
+    assert [c.tool for c in state.tool_calls] == ["line_status"]
+    assert not [f for f in state.facts if f.source == state.tool_calls[0].id]
+    assert state.pending_offer is None and not state.commitments
+
+
+def test_a_desk_folders_declared_effects_are_recorded(tmp_path: Path) -> None:
+    """examples/telecom/tools.py declares EFFECTS: account_balance's balance and renewal day become facts."""
+    resolver = _calls(
         ToolCallRequest(id="c1", name="account_balance", arguments={"customer_id": "V-1001"}),
-        "Your balance is 0.",
+        "Your balance is 0.00.",
     )
     with _carrier(tmp_path, resolver) as desk:
         conv = desk.start(customer_id="V-1001")
         desk.send(conv, "what is my balance?")
         state = desk.state(conv)
     resolver.assert_used_up()
-    assert [c.tool for c in state.tool_calls] == ["account_balance"]
-    assert not [f for f in state.facts if f.source == state.tool_calls[0].id]
-    assert state.pending_offer is None and not state.commitments
+    recorded = {f.name: f.value for f in state.facts if f.source == state.tool_calls[0].id}
+    assert recorded == {"balance": "0.00", "renews_on": "the 1st"}
 
 
 def test_a_registry_knows_each_tools_effects() -> None:
