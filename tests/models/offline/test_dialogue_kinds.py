@@ -212,6 +212,11 @@ SHAPES = [
     ("robô não, gente", "pt"),
     ("não é robô? quero uma pessoa", "pt"),
     ("bot à? cho gặp người", "vi"),
+    # impatience before a one-word request
+    ("stop, human pls", "en"),
+    ("basta, un agente", "es"),
+    ("chega, atendente!", "pt"),
+    ("thôi, nhân viên", "vi"),
 ]
 
 
@@ -240,6 +245,8 @@ PEOPLE_MENTIONED = [
     ("ai đó có thể nhận hàng giúp tôi không?", "vi"),
     ("nhân viên giao hàng đâu rồi", "vi"),
     ("có giảm giá cho người già không?", "vi"),
+    ("stop the order", "en"),
+    ("basta de cobrarme dos veces", "es"),
 ]
 
 
