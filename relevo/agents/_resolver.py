@@ -133,10 +133,10 @@ class OfflineResolver:
         elif (
             intent in _CLOSING_ACTS
             and not signals.rejects_previous_answer
-            and _closing_asked(run, declined=intent == "deny")
+            and _closing_asked(run, declined=intent == "deny", done=intent in ("deny", "thanks_goodbye"))
         ):
             # "no" / "ok" / "that's all" after "anything else?" (or after our goodbye) ends the conversation;
-            # so does a "no" after an answer, which asked nothing.
+            # so does a "no" after an answer, which asked nothing, and a "no, nothing" or "bye" after our greeting.
             run.say("goodbye", "answer", CLOSING, "answered")
         elif intent == "greeting":
             _greet(run)
@@ -165,10 +165,11 @@ def _greet(run: OfflineTurn) -> None:
         run.add(run.render("remembered_promise", promise=run.state.remembered_promises[-1]))
 
 
-def _closing_asked(run: OfflineTurn, *, declined: bool) -> bool:
+def _closing_asked(run: OfflineTurn, *, declined: bool, done: bool) -> bool:
     """Whether a closing act now ends the conversation: the assistant already asked "anything else?" since it
     last took over (asking it twice is a loop) or said goodbye; for a ``declined`` act ("no"), also when its
-    last message asked nothing at all (an answer)."""
+    last message asked nothing at all (an answer); for a ``done`` act (a "no" or a "that's all"), also when its
+    last message was its greeting, whose "how can I help?" offers help just as "anything else?" does."""
     spoken: list[AIMessage] = []
     for message in reversed(run.state.messages):
         if message.kind == "system" and message.event in ("hand_back", "reopened"):
@@ -179,7 +180,17 @@ def _closing_asked(run: OfflineTurn, *, declined: bool) -> bool:
         return False
     if any(_is_closing_line(run, m) for m in spoken):
         return True
+    if done and _greeted_last(run):
+        return True
     return declined and not spoken[0].text.strip().endswith(("?", "？"))
+
+
+def _greeted_last(run: OfflineTurn) -> bool:
+    """Whether the assistant's reply to the previous customer message was its greeting."""
+    earlier = [m.id for m in run.state.messages if m.kind == "customer" and m.id != run.turn.message.id]
+    if not earlier:
+        return False
+    return any(a.by == "ai" and a.message_id == earlier[-1] and a.target == "greeting" for a in run.state.attempts)
 
 
 def _is_closing_line(run: OfflineTurn, message: AIMessage) -> bool:

@@ -153,7 +153,12 @@ class OfflineTriage:
 
 
 _HUMAN_AGENT = "human_agent"
-_ACT_INTENTS: dict[DialogueAct, str] = {"decline": "deny", "acknowledge": "affirm", "close": "thanks_goodbye"}
+_ACT_INTENTS: dict[DialogueAct, str] = {
+    "decline": "deny",
+    "acknowledge": "affirm",
+    "close": "thanks_goodbye",
+    "greet": "greeting",
+}
 _ACT_CONFIDENCE = 0.95
 _CLOSING_INTENTS = frozenset({"deny", "affirm", "thanks_goodbye"})
 _VAGUE_CONFIDENCE = 0.2

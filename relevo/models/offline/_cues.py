@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from relevo._errors import ConfigurationError
-from relevo.models.offline._forms import finite_forms, verb_forms
+from relevo.models.offline._forms import finite_forms, subjunctive_forms, verb_forms
 from relevo.models.offline._language import MAX_SCAN_CHARS, NormalisedText, load_lexicon, normalise
 
 __all__ = [
@@ -77,6 +77,9 @@ class _LanguageCues(BaseModel):
     """Term lists given as infinitives; each expands to every generated form (see :func:`verb_forms`)."""
     finite: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
     """Term lists given as infinitives; each expands to every conjugated form (see :func:`finite_forms`)."""
+    subjunctive: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    """Term lists given as infinitives; each expands to its present subjunctive (see :func:`subjunctive_forms`):
+    negative commands and wishes about what someone else does ("no me pases", "não quero que me passem")."""
     patterns: list[str] = Field(default_factory=list[str])
     negation: list[str] = Field(default_factory=list[str])
     declined: list[str] = Field(default_factory=list[str])
@@ -157,6 +160,8 @@ def _compile_language(language: str, cues: _LanguageCues, shared_terms: dict[str
         terms[name] = [re.escape(form) for verb in infinitives for form in verb_forms(verb, language)]
     for name, infinitives in cues.finite.items():
         terms[name] = [re.escape(form) for verb in infinitives for form in finite_forms(verb, language)]
+    for name, infinitives in cues.subjunctive.items():
+        terms[name] = [re.escape(form) for verb in infinitives for form in subjunctive_forms(verb, language)]
     body = "|".join(f"(?:{_expand(p, terms)})" for p in cues.patterns)
     negation = None
     if cues.negation:

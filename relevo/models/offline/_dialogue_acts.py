@@ -1,4 +1,4 @@
-"""Short dialogue acts: a whole message that only declines, acknowledges or closes ("no", "ok", "that's all").
+"""Short dialogue acts: a whole message that only declines, acknowledges, closes or greets ("no", "ok", "bye", "hi").
 
 Such messages carry no request of their own; what they mean depends on what the assistant asked. An
 embedding classifier reads them poorly (three letters say little), so they are recognised from
@@ -15,11 +15,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from relevo.models.offline._cues import expand_terms
+from relevo.models.offline._forms import verb_forms
 from relevo.models.offline._language import load_lexicon, normalise
 
 __all__ = ["DialogueAct", "detect_dialogue_act"]
 
-DialogueAct = Literal["decline", "acknowledge", "close"]
+DialogueAct = Literal["decline", "acknowledge", "close", "greet"]
 
 _MAX_ACT_CHARS = 80
 """A message longer than this says more than a closing act."""
@@ -29,7 +30,21 @@ class _ActLexicon(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     terms: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    verbs: dict[str, dict[str, list[str]]] = Field(default_factory=dict[str, dict[str, list[str]]])
+    """Per language, term lists given as infinitives: each expands to its forms with "it" attached."""
     acts: dict[DialogueAct, dict[str, list[str]]]
+
+
+_IT = ("lo", "la")
+"""The object pronoun "it" a command to drop a matter carries ("olvídalo", "déjalo")."""
+
+
+def _language_terms(lexicon: _ActLexicon, language: str) -> dict[str, list[str]]:
+    terms = dict(lexicon.terms)
+    for name, infinitives in lexicon.verbs.get(language, {}).items():
+        forms = {form for verb in infinitives for form in verb_forms(verb, language) if form.endswith(_IT)}
+        terms[name] = sorted(forms, key=len, reverse=True)
+    return terms
 
 
 @functools.cache
@@ -37,17 +52,18 @@ def _act_patterns() -> tuple[tuple[DialogueAct, str, re.Pattern[str]], ...]:
     lexicon = _ActLexicon.model_validate(load_lexicon("dialogue_acts"))
     courtesy = expand_terms("(?:<thanks>|<bye>|<politeness>)", lexicon.terms)
     compiled: list[tuple[DialogueAct, str, re.Pattern[str]]] = []
-    # "close" first: "no, that's all" is a close, not a bare decline.
-    for act in ("close", "decline", "acknowledge"):
+    # "close" first: "no, that's all" is a close, not a bare decline; "greet" last, only a bare hello.
+    for act in ("close", "decline", "acknowledge", "greet"):
         for language, patterns in lexicon.acts.get(act, {}).items():
-            body = "|".join(f"(?:{expand_terms(p, lexicon.terms)})" for p in patterns)
+            terms = _language_terms(lexicon, language)
+            body = "|".join(f"(?:{expand_terms(p, terms)})" for p in patterns)
             edge = rf"(?:[\W_]+|\b{courtesy}\b)*"
             compiled.append((act, language, re.compile(rf"^{edge}(?:{body}){edge}$")))
     return tuple(compiled)
 
 
 def detect_dialogue_act(text: str, language: str) -> DialogueAct | None:
-    """The closing or acknowledging act ``text`` is, as a whole, or ``None`` for any other message.
+    """The closing, acknowledging or greeting act ``text`` is, as a whole, or ``None`` for any other message.
 
     Args:
         text: The customer's message.

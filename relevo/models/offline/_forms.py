@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["finite_forms", "verb_forms"]
+__all__ = ["finite_forms", "subjunctive_forms", "verb_forms"]
 
 _ES_CLITICS = ("me", "te", "lo", "la", "le", "nos", "os", "los", "las", "les", "se", "melo", "mela", "noslo")
 _PT_CLITICS = ("me", "te", "lo", "la", "nos", "vos", "los", "las", "lhe", "lhes", "o", "a", "os", "as")
@@ -149,3 +149,32 @@ def finite_forms(infinitive: str, language: str) -> tuple[str, ...]:
         return (word,)
     forms.add(word)
     return tuple(sorted(forms, key=lambda form: (-len(form), form)))
+
+
+_SUBJUNCTIVE_ENDINGS = {
+    ("es", "ar"): ("e", "es", "emos", "eis", "en"),
+    ("es", "er"): ("a", "as", "amos", "ais", "an"),
+    ("pt", "ar"): ("e", "es", "emos", "em"),
+    ("pt", "er"): ("a", "as", "amos", "am"),
+}
+
+
+@functools.cache
+def subjunctive_forms(infinitive: str, language: str) -> tuple[str, ...]:
+    """The present subjunctive of a regular ``infinitive`` in every person, longest first.
+
+    It is the form of a negative command and of a wish about someone else's action: "no me pases", "no me
+    pase", "no me pasen", "no me paseis" (tu, usted, ustedes, vosotros), "no quiero que me transfieran";
+    Portuguese "nao me passe", "nao quero que me passem". Stem-changing verbs ("transfiera") are listed by
+    the lexicon as they are. A phrase or a verb of another language is returned as it is.
+    """
+    word = infinitive.strip().lower()
+    if " " in word or len(word) < 4 or word[-2:] not in ("ar", "er", "ir") or language not in ("es", "pt"):
+        return (word,)
+    stem, ending = word[:-2], word[-2:]
+    if language == "es":
+        stem = _es_subjunctive_stem(stem, ending)
+    elif ending == "ar" and stem.endswith("c"):
+        stem = stem[:-1] + "qu"  # "colocar" -> "coloque"
+    endings = _SUBJUNCTIVE_ENDINGS[(language, "ar" if ending == "ar" else "er")]
+    return tuple(sorted({stem + end for end in endings}, key=lambda form: (-len(form), form)))
