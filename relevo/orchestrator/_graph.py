@@ -12,6 +12,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from relevo._errors import ConfigurationError
 from relevo.agents import Resolver
+from relevo.agents._resolver import CLOSING
 from relevo.contracts import ConversationState, CustomerMessage, CustomerTurn, Resolve
 from relevo.orchestrator._context import RunContext, Specialist
 from relevo.orchestrator._memorize import memorize
@@ -61,7 +62,14 @@ def route_after_resolution(state: ConversationState) -> Literal["summarize", "me
     ends the conversation, so its episode is memorized."""
     if turn_reasons(state):
         return "summarize"
-    return "memorize" if state.signals and state.signals[-1].intent == "thanks_goodbye" else "__end__"
+    if state.signals and state.signals[-1].intent == "thanks_goodbye":
+        return "memorize"
+    # "no thanks" / "that's all" after "anything else?" is a goodbye too: the resolver said its closing words.
+    if state.signals and state.attempts:
+        last = state.attempts[-1]
+        if last.target == CLOSING and last.message_id == state.signals[-1].message_id:
+            return "memorize"
+    return "__end__"
 
 
 def route_after_desk(state: ConversationState) -> Literal["memorize", "__end__"]:

@@ -124,3 +124,26 @@ def test_no_raw_card_number_reaches_any_file(data_dir: Path, run_context: RunCon
     assert any("[CARD_1]" in m.text for m in state.messages)
     for needle in (b"4111 1111 1111 1111", b"4111111111111111"):
         assert _files_containing(data_dir, needle) == []
+
+
+@pytest.mark.parametrize(
+    ("customer", "question", "closing"),
+    [
+        ("C-1004", "how much does shipping cost?", "no thanks"),
+        ("C-1002", "¿cuánto cuesta el envío?", "no, gracias"),
+        ("C-1003", "quanto custa o frete?", "não, obrigado"),
+        ("C-1005", "phí vận chuyển bao nhiêu?", "không, cảm ơn"),
+    ],
+)
+def test_a_closing_after_an_answer_is_a_goodbye_that_is_remembered(
+    open_desk: SupportDesk, customer: str, question: str, closing: str
+) -> None:
+    conversation = open_desk.start(customer_id=customer)
+    open_desk.send(conversation, question)
+    before = [r for r in _memory(open_desk).records(customer) if r.subject == f"episode:{conversation}"]
+    turn = open_desk.send(conversation, closing)
+
+    assert turn.mode == "ai_active" and turn.reply
+    assert not before
+    episodes = [r for r in _memory(open_desk).records(customer) if r.subject == f"episode:{conversation}"]
+    assert len(episodes) == 1 and "shipping" in episodes[0].text
