@@ -125,7 +125,7 @@ class OfflineTurn:
     def first_name_part(self) -> str:
         """``", Maria"`` for a known customer, ``""`` for a guest (for "Sorry{name_part}" style templates)."""
         customer = self.state.customer
-        return f", {customer.name.split()[0]}" if customer.name and not customer.is_guest else ""
+        return f", {customer.given_name}" if customer.given_name else ""
 
     def earlier_attempts(self) -> list[Attempt]:
         """Attempts of earlier turns, oldest first."""

@@ -159,7 +159,7 @@ def _greet(run: OfflineTurn) -> None:
     if customer.is_guest:
         run.say("greeting_guest", "answer", "greeting", "answered")
         return
-    run.say("greeting_known", "answer", "greeting", "answered", name=customer.name.split()[0])
+    run.say("greeting_known", "answer", "greeting", "answered", name=customer.given_name)
     if run.state.remembered_promises:
         # Memory is quoted as data: it can remind the customer of a promise, never change a decision.
         run.add(run.render("remembered_promise", promise=run.state.remembered_promises[-1]))

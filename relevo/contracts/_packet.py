@@ -25,6 +25,19 @@ class CustomerRef(BaseModel):
     is_guest: bool = True
     preferred_language: str = ""
 
+    @property
+    def given_name(self) -> str:
+        """The name to greet a known customer by ("" for a guest or no name): the first word of ``name``, the
+        last where family names come first (Vietnamese: "Nguyễn Thị Lan" is Lan), by ``preferred_language``."""
+        words = self.name.split()
+        if self.is_guest or not words:
+            return ""
+        return words[-1] if self.preferred_language in FAMILY_NAME_FIRST else words[0]
+
+
+FAMILY_NAME_FIRST = frozenset({"vi", "zh", "ja", "ko", "hu"})
+"""Languages whose personal names are written family name first (given name last)."""
+
 
 class IntentSummary(BaseModel):
     """An intent seen in the conversation with its best confidence and how often."""

@@ -405,7 +405,7 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
         # The note, else what the human did, is what they hand over in words (decisions stay internal).
         said = event.note or "; ".join(event.actions)
         briefing = ctx.agents.summarizer.briefing(state, said)
-        first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
+        first = state.customer.given_name
         # The customer hears what the human noted; an empty note leaves the briefing for the AI alone.
         done = ctx.texts.render("hand_back_summary", state.language, agent=agent, done=briefing) if said else ""
         follow_up = " ".join(
@@ -440,7 +440,7 @@ def human_desk(state: ConversationState, runtime: Runtime[RunContext]) -> Update
     if isinstance(event, PendingTimeout):
         if state.mode != "pending_human":
             raise ModeError("expire the wait", state.mode, ("pending_human",))
-        first = state.customer.name.split()[0] if state.customer.name and not state.customer.is_guest else ""
+        first = state.customer.given_name
         apology = ctx.texts.render("pending_timeout", state.language, name_part=f", {first}" if first else "")
         promise = ctx.texts.render("pending_timeout_commitment", state.language)
         waited = f"nobody picked up in {event.waited_s / 60:.0f} min"

@@ -238,3 +238,26 @@ def test_a_wait_nobody_picks_up_goes_back_to_the_ai_with_an_apology_and_a_promis
     again = desk.send(conv, "Quiero hablar con un agente, por favor")
     assert again.mode == "pending_human", "the customer can still ask for a person"
     assert again.packet is not None and any("compañero" in c.what for c in again.packet.commitments)
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "given"),
+    [
+        ("Nguyễn Thị Lan", "vi", "Lan"),
+        ("Maria Silva", "en", "Maria"),
+        ("Javier Morales Ortega", "es", "Javier"),
+        ("Ana Beatriz Costa", "pt", "Ana"),
+        ("Trần Văn Minh", "", "Trần"),
+    ],
+)
+def test_a_customer_is_greeted_by_their_given_name(name: str, language: str, given: str) -> None:
+    from relevo.contracts import CustomerRef
+
+    customer = CustomerRef(id="X-1", name=name, is_guest=False, tier="gold", preferred_language=language)
+    assert customer.given_name == given
+    assert CustomerRef(id="g", name=name).given_name == "", "a guest is greeted by no name"
+
+
+def test_a_vietnamese_customer_hears_her_given_name(desk: SupportDesk) -> None:
+    turn = desk.send(desk.start(customer_id="C-1005"), "Xin chào")
+    assert turn.reply is not None and "Lan" in turn.reply and "Nguyễn" not in turn.reply
