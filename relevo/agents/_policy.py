@@ -278,7 +278,12 @@ def _builtin_triggers(config: EscalationConfig) -> list[EscalationTrigger]:
             # request; it is no repetition of it.
             same = _trailing(v.history, lambda s: s.intent == intent)
             answers = _answers_to_questions(v)
-            run = sum(1 for s in v.history[len(v.history) - same :] if s.message_id not in answers)
+            # Saying the last answer did not help is the repeated_failure rule's to count (one cause, one reason).
+            run = sum(
+                1
+                for s in v.history[len(v.history) - same :]
+                if s.message_id not in answers and not s.rejects_previous_answer
+            )
             if run >= loop.same_intent_turns:
                 return f"intent {intent} asked {run} times in a row"
             return None

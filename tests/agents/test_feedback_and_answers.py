@@ -212,3 +212,25 @@ def test_a_plain_no_to_the_question_is_still_a_no(desk: SupportDesk, language: s
     desk.send(conv, closing)
 
     assert desk.state(conv).signals[-1].intent == "deny"
+
+
+# Two questions of one intent, then "that didn't help": the apology, never loop_detected (a rejection is the
+# repeated_failure rule's to count, not a third asking of the intent).
+FOLLOW_UPS = {
+    "en": ("C-1006", "How many days do I have to return an item?", "and can I return an opened item?"),
+    "es": ("C-1002", "¿cuántos días tengo para devolver un producto?", "¿y puedo devolver un producto abierto?"),
+    "pt": ("C-1003", "quantos dias tenho para devolver um produto?", "e posso devolver um produto aberto?"),
+    "vi": ("C-1005", "tôi có bao nhiêu ngày để đổi trả sản phẩm?", "sản phẩm đã mở hộp có đổi trả được không?"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(FOLLOW_UPS))
+def test_a_rejection_after_two_questions_of_one_topic_is_no_loop(desk: SupportDesk, language: str) -> None:
+    customer, question, follow_up = FOLLOW_UPS[language]
+    conv = desk.start(customer_id=customer)
+    desk.send(conv, question)
+    desk.send(conv, follow_up)
+    rejected = desk.send(conv, DEMO_REJECTIONS[language][3])
+
+    assert rejected.mode == "ai_active", rejected.escalation
+    assert rejected.reply == render_text("rejected_answer", language)
