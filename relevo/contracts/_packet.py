@@ -28,7 +28,7 @@ class CustomerRef(BaseModel):
     @property
     def given_name(self) -> str:
         """The name to greet a known customer by ("" for a guest or no name): the first word of ``name``, the
-        last where family names come first (Vietnamese: "Nguyễn Thị Lan" is Lan), by ``preferred_language``."""
+        last where family names come first (Vietnamese: "Trần Thị Mai" is Mai), by ``preferred_language``."""
         words = self.name.split()
         if self.is_guest or not words:
             return ""
