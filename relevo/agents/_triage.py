@@ -53,7 +53,11 @@ class Triage(Protocol):
 class OfflineTriage:
     """Triage on the embedded engine: a calibrated classifier over the intent catalog plus lexical cues."""
 
-    def __init__(self, catalog: IntentCatalog, embedder: Embedder, config: TriageConfig) -> None:
+    def __init__(
+        self, catalog: IntentCatalog, embedder: Embedder, config: TriageConfig, *, default_language: str = "en"
+    ) -> None:
+        """``default_language``: the desk's first language, what a message that tells nothing (a guest's "ok")
+        is read as, and the winner of a tie between languages ("reembolso": Spanish or Portuguese)."""
         texts, labels = catalog.training_pairs()
         # Customers drop accents ("don hang cua toi dau roi"); the examples are taught both ways.
         plain = [(without_accents(t), label) for t, label in zip(texts, labels, strict=True) if without_accents(t) != t]
@@ -61,13 +65,15 @@ class OfflineTriage:
         self.catalog = catalog
         self.classifier = IntentClassifier.fit(embedder, texts, labels)
         self.config = config
-        self.languages, self.vocabulary = _catalog_vocabulary(catalog)
+        languages, self.vocabulary = _catalog_vocabulary(catalog)
+        self.default_language = default_language
+        self.languages = tuple(dict.fromkeys([default_language, *languages])) if languages else ()
 
     def detect_language(self, text: str, hint: str | None) -> str:
         """The message's language among the catalog's, with ``hint`` (the conversation's or the profile's
-        language) as the prior; ``hint`` or English when the text tells nothing."""
+        language) as the prior; ``hint`` or the desk's default language when the text tells nothing."""
         guess = detect_language(text, hint=hint, languages=self.languages or None, vocabulary=self.vocabulary)
-        return guess.language if guess.language != "und" else (hint or "en")
+        return guess.language if guess.language != "und" else (hint or self.default_language)
 
     def assess(self, state: ConversationState, message: CustomerMessage, calls: CallLedger | None = None) -> Signals:
         text = message.text
@@ -166,10 +172,11 @@ _VAGUE_CONFIDENCE = 0.2
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 
-def _catalog_vocabulary(catalog: IntentCatalog) -> tuple[frozenset[str], dict[str, dict[str, float]]]:
-    """The catalog's languages, and the words of its examples with the languages they were written in."""
+def _catalog_vocabulary(catalog: IntentCatalog) -> tuple[list[str], dict[str, dict[str, float]]]:
+    """The catalog's languages (in the order they first appear), and the words of its examples with the
+    languages they were written in."""
     written = [(language, example) for i in catalog.intents for language, ex in i.examples.items() for example in ex]
-    return frozenset(language for language, _ in written), language_vocabulary(written)
+    return list(dict.fromkeys(language for language, _ in written)), language_vocabulary(written)
 
 
 def _only(cue: CueMatch, text: str) -> bool:
