@@ -323,7 +323,11 @@ class DeskBuilder:
         knowledge = KnowledgeBase(embedder, articles)
         offline = SupportAgents(
             triage=OfflineTriage(
-                catalog, embedder, self.config.triage, default_language=self._profile.default_language
+                catalog,
+                embedder,
+                self.config.triage,
+                default_language=self._profile.default_language,
+                knowledge=knowledge,
             ),
             policy=policy,
             resolver=OfflineResolver(catalog, knowledge, self.config.resolver, texts=texts, skills=self._skills),

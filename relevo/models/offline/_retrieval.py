@@ -302,6 +302,17 @@ class PassageIndex:
             hits.append(PassageHit(doc.id, doc.title, doc.language, passage.text, float(scores[i]), float(ranks[i])))
         return hits
 
+    def relevance(self, queries: Sequence[str]) -> list[tuple[float, str]]:
+        """How relevant the best passage of any document (in any language) is to each query, and that
+        document's id: the whole passage's cosine similarity less :data:`HUBNESS_WEIGHT` times its hubness, so
+        that a passage close to everything ("We reply within 24 hours.") does not make every query relevant.
+        ``(-1.0, "")`` for each query when nothing is indexed."""
+        if not self._passages or not queries:
+            return [(-1.0, "") for _ in queries]
+        adjusted = self._embedder.embed(list(queries), "query") @ self._wholes.T - HUBNESS_WEIGHT * self._whole_hubness
+        best = adjusted.argmax(axis=1)
+        return [(float(adjusted[row, i]), self._passages[int(i)].document.id) for row, i in enumerate(best.tolist())]
+
     def _versions(self, languages: tuple[str, str]) -> dict[str, str]:
         """The language each document is read in: the first of ``languages`` it has, else its first version."""
         return {
