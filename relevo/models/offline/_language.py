@@ -158,6 +158,7 @@ class _LanguageProfile(BaseModel):
 
     words: list[str] = Field(default_factory=list[str])
     strong: list[str] = Field(default_factory=list[str])
+    greetings: list[str] = Field(default_factory=list[str])
     chars: dict[str, float] = Field(default_factory=dict[str, float])
     suffixes: dict[str, float] = Field(default_factory=dict[str, float])
 
@@ -176,6 +177,7 @@ class _Scorer:
     chars: dict[str, dict[str, float]]
     suffixes: list[tuple[str, str, float]]
     neutral: frozenset[str]
+    greetings: frozenset[str]
 
 
 _STRIPPED_WORD_DISCOUNT = 0.8
@@ -195,8 +197,10 @@ def _scorer() -> _Scorer:
     stripped: dict[str, dict[str, float]] = {}
     chars: dict[str, dict[str, float]] = {}
     suffixes: list[tuple[str, str, float]] = []
+    greetings: set[str] = set()
     for lang, profile in lexicon.languages.items():
-        weighted = [(w, 1.0) for w in profile.words] + [(w, 2.0) for w in profile.strong]
+        greetings.update(normalise(word).text for word in profile.greetings)
+        weighted = [(w, 1.0) for w in profile.words] + [(w, 2.0) for w in [*profile.strong, *profile.greetings]]
         for word, weight in weighted:
             folded = normalise(word, strip_accents=False).text
             plain = normalise(word).text
@@ -218,6 +222,7 @@ def _scorer() -> _Scorer:
         chars=chars,
         suffixes=suffixes,
         neutral=frozenset(lexicon.neutral),
+        greetings=frozenset(greetings),
     )
 
 
@@ -267,8 +272,8 @@ _NOT_LANGUAGE = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w+|\b[a-z]*\d[\w-]*",
     re.IGNORECASE,
 )
-"""URLs, email addresses, handles and codes with digits ("ORD-1042", "2fa"): "lucia@example.com" is no
-Portuguese for "com", nor "https://shop.example/pedido" Spanish."""
+"""URLs, email addresses, handles and codes with digits ("AB-1042", "2fa"): "lucia@example.com" is no
+Portuguese for "com", nor "https://example.com/pedido" Spanish."""
 
 
 def _latin_scores(
@@ -298,9 +303,11 @@ def _latin_scores(
         if not found and vocabulary:
             found = {lang: weight * _VOCABULARY_DISCOUNT for lang, weight in vocabulary.get(plain, {}).items()}
         if found:
+            # A greeting opens the conversation anew: "hola" after English turns switches on its own.
+            votes = _SWITCH_WORDS if plain in scorer.greetings else 1
             for lang, weight in found.items():
                 scores[lang] = scores.get(lang, 0.0) + weight
-                voters[lang] = voters.get(lang, 0) + 1
+                voters[lang] = voters.get(lang, 0) + votes
             continue
         matched: set[str] = set()
         for lang, suffix, weight in scorer.suffixes:
@@ -346,8 +353,9 @@ _SWITCH_CONFIDENCE = 0.55
 """Below this, a conversation's established language (the hint) beats what this message suggests."""
 _HINT_CONFIDENCE = 0.5
 _SWITCH_WORDS = 2
-"""A conversation changes language on two words of the new one at least: "ok thanks", "gracias", "order" or
-"não" alone, in a conversation held in another language, are a word borrowed, not a switch."""
+"""A conversation changes language on two words of the new one at least, or a greeting ("hola" opens it anew):
+"ok thanks", "gracias", "order" or "não" alone, in a conversation held in another language, are a word
+borrowed, not a switch."""
 
 
 def detect_language(

@@ -117,3 +117,12 @@ def test_short_messages_after_several_turns_keep_the_conversations_language(desk
     for line in ["ok", "order", "lucia@example.com", "refund?"]:
         turn = desk.send(conv, line)
         assert desk.state(conv).language == language, (line, turn.reply)
+
+
+GREETINGS = {"en": "hello", "es": "hola", "pt": "olá", "vi": "chào"}
+
+
+@pytest.mark.parametrize("established", DESK)
+@pytest.mark.parametrize("language", DESK)
+def test_a_greeting_opens_the_conversation_anew_in_its_language(established: str, language: str) -> None:
+    assert detect_language(GREETINGS[language], hint=established, languages=DESK).language == language
