@@ -223,7 +223,15 @@ def triage(config: RelevoConfig, definition: DeskDefinition, *, texts: list[str]
         items += _read_utterances(file)
     if not items:
         raise BadInputError("give utterances as arguments or with --file")
-    engine = OfflineTriage(definition.builder(config).context().catalog, default_embedder(), config.triage)
+    context = definition.builder(config).context()
+    # The desk's own offline triage (with its articles); a desk configured for a model gets a plain one.
+    engine = (
+        context.agents.triage
+        if isinstance(context.agents.triage, OfflineTriage)
+        else OfflineTriage(
+            context.catalog, default_embedder(), config.triage, default_language=context.profile.default_language
+        )
+    )
     state = ConversationState(conversation_id="triage", customer=CustomerRef(id="triage"))
     for n, text in enumerate(items, 1):
         clean = normalise_text(text).text

@@ -42,6 +42,11 @@ class KnowledgeBase:
             embedder, [Document(a.id, a.title, a.language, _MARKDOWN.sub("", a.body)) for a in articles]
         )
 
+    def relevance(self, questions: Sequence[str]) -> list[tuple[float, str]]:
+        """For each question, how relevant the best passage of the whole knowledge base is (cosine similarity
+        less hubness, see :meth:`PassageIndex.relevance`) and the topic of its article ("" with no articles)."""
+        return [(score, self.topics.get(doc_id, "")) for score, doc_id in self._index.relevance(questions)]
+
     def answer(
         self,
         question: str,

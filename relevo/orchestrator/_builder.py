@@ -322,7 +322,13 @@ class DeskBuilder:
         texts = ReplyTexts(self._profile)
         knowledge = KnowledgeBase(embedder, articles)
         offline = SupportAgents(
-            triage=OfflineTriage(catalog, embedder, self.config.triage),
+            triage=OfflineTriage(
+                catalog,
+                embedder,
+                self.config.triage,
+                default_language=self._profile.default_language,
+                knowledge=knowledge,
+            ),
             policy=policy,
             resolver=OfflineResolver(catalog, knowledge, self.config.resolver, texts=texts, skills=self._skills),
             summarizer=OfflineSummarizer(catalog, self.config.routing),

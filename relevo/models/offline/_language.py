@@ -158,6 +158,7 @@ class _LanguageProfile(BaseModel):
 
     words: list[str] = Field(default_factory=list[str])
     strong: list[str] = Field(default_factory=list[str])
+    greetings: list[str] = Field(default_factory=list[str])
     chars: dict[str, float] = Field(default_factory=dict[str, float])
     suffixes: dict[str, float] = Field(default_factory=dict[str, float])
 
@@ -176,6 +177,7 @@ class _Scorer:
     chars: dict[str, dict[str, float]]
     suffixes: list[tuple[str, str, float]]
     neutral: frozenset[str]
+    greetings: frozenset[str]
 
 
 _STRIPPED_WORD_DISCOUNT = 0.8
@@ -195,8 +197,10 @@ def _scorer() -> _Scorer:
     stripped: dict[str, dict[str, float]] = {}
     chars: dict[str, dict[str, float]] = {}
     suffixes: list[tuple[str, str, float]] = []
+    greetings: set[str] = set()
     for lang, profile in lexicon.languages.items():
-        weighted = [(w, 1.0) for w in profile.words] + [(w, 2.0) for w in profile.strong]
+        greetings.update(normalise(word).text for word in profile.greetings)
+        weighted = [(w, 1.0) for w in profile.words] + [(w, 2.0) for w in [*profile.strong, *profile.greetings]]
         for word, weight in weighted:
             folded = normalise(word, strip_accents=False).text
             plain = normalise(word).text
@@ -204,13 +208,21 @@ def _scorer() -> _Scorer:
             stripped.setdefault(plain, {})[lang] = max(weight, stripped.get(plain, {}).get(lang, 0.0))
         for char, weight in profile.chars.items():
             chars.setdefault(char, {})[lang] = weight
-        suffixes.extend((lang, suffix, weight) for suffix, weight in profile.suffixes.items())
+        for suffix, weight in profile.suffixes.items():
+            suffixes.append((lang, suffix, weight))
+            plain = without_accents(suffix)
+            if plain != suffix and len(plain) >= _SUFFIX_MIN_STEM:  # "ía" -> "ia" would claim "garantia"
+                # "devolucion", "devolucao": customers drop the accent of the ending too.
+                suffixes.append((lang, plain, weight * _STRIPPED_WORD_DISCOUNT))
+    # Longest first: a word counts once per language, by its most telling ending ("-ciones" before "-es").
+    suffixes.sort(key=lambda entry: len(entry[1]), reverse=True)
     return _Scorer(
         accented=_share_weights(accented),
         stripped=_share_weights(stripped),
         chars=chars,
         suffixes=suffixes,
         neutral=frozenset(lexicon.neutral),
+        greetings=frozenset(greetings),
     )
 
 
@@ -256,10 +268,22 @@ def _script_language(text: str) -> LanguageGuess | None:
     return LanguageGuess(language=lang, confidence=round(min(1.0, share) * (1 - math.exp(-count / 2)), 3))
 
 
-def _latin_scores(text: str, vocabulary: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, float]:
+_NOT_LANGUAGE = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|@\w+|\b[a-z]*\d[\w-]*",
+    re.IGNORECASE,
+)
+"""URLs, email addresses, handles and codes with digits ("AB-1042", "2fa"): "lucia@example.com" is no
+Portuguese for "com", nor "https://example.com/pedido" Spanish."""
+
+
+def _latin_scores(
+    text: str, vocabulary: Mapping[str, Mapping[str, float]] | None = None
+) -> tuple[dict[str, float], dict[str, int]]:
+    """Evidence per language, and how many words gave each of them some."""
     scorer = _scorer()
-    folded = normalise(text, strip_accents=False).text
+    folded = _NOT_LANGUAGE.sub(" ", normalise(text, strip_accents=False).text)
     scores: dict[str, float] = {}
+    voters: dict[str, int] = {}
     char_scores: dict[str, float] = {}
     for char in folded:
         for lang, weight in scorer.chars.get(char, {}).items():
@@ -270,22 +294,28 @@ def _latin_scores(text: str, vocabulary: Mapping[str, Mapping[str, float]] | Non
         token = match.group()
         if token in scorer.neutral:
             continue
-        weights = scorer.accented.get(token)
-        discount = 1.0
-        if weights is None:
-            weights = scorer.stripped.get(normalise(token).text)
-            discount = _STRIPPED_WORD_DISCOUNT
-        if weights is None and vocabulary:
-            weights = vocabulary.get(normalise(token).text)
-            discount = _VOCABULARY_DISCOUNT
-        if weights is not None:
-            for lang, weight in weights.items():
-                scores[lang] = scores.get(lang, 0.0) + weight * discount
-            continue
-        for lang, suffix, weight in scorer.suffixes:
-            if len(token) >= len(suffix) + _SUFFIX_MIN_STEM and token.endswith(suffix):
+        plain = normalise(token).text
+        found: dict[str, float] = dict(scorer.accented.get(token, {}))
+        if plain == token or not found:
+            # Written without accents, "mas" may be Portuguese "mas" or Spanish "más" that lost its accent.
+            for lang, weight in scorer.stripped.get(plain, {}).items():
+                found.setdefault(lang, weight * _STRIPPED_WORD_DISCOUNT)
+        if not found and vocabulary:
+            found = {lang: weight * _VOCABULARY_DISCOUNT for lang, weight in vocabulary.get(plain, {}).items()}
+        if found:
+            # A greeting opens the conversation anew: "hola" after English turns switches on its own.
+            votes = _SWITCH_WORDS if plain in scorer.greetings else 1
+            for lang, weight in found.items():
                 scores[lang] = scores.get(lang, 0.0) + weight
-    return scores
+                voters[lang] = voters.get(lang, 0) + votes
+            continue
+        matched: set[str] = set()
+        for lang, suffix, weight in scorer.suffixes:
+            if lang not in matched and len(token) >= len(suffix) + _SUFFIX_MIN_STEM and token.endswith(suffix):
+                scores[lang] = scores.get(lang, 0.0) + weight
+                voters[lang] = voters.get(lang, 0) + 1
+                matched.add(lang)
+    return scores, voters
 
 
 def _primary_subtag(hint: str | None) -> str | None:
@@ -322,6 +352,10 @@ _VOCABULARY_DISCOUNT = 0.8
 _SWITCH_CONFIDENCE = 0.55
 """Below this, a conversation's established language (the hint) beats what this message suggests."""
 _HINT_CONFIDENCE = 0.5
+_SWITCH_WORDS = 2
+"""A conversation changes language on two words of the new one at least, or a greeting ("hola" opens it anew):
+"ok thanks", "gracias", "order" or "não" alone, in a conversation held in another language, are a word
+borrowed, not a switch."""
 
 
 def detect_language(
@@ -339,8 +373,8 @@ def detect_language(
             language before they have written. It wins when the message is too short or too ambiguous to
             say otherwise (``"ok"``, ``"no"``, an emoji): one such message never flips the language. Leave it
             out when nothing is known (a guest's first message): a desk default is no evidence.
-        languages: The languages the desk speaks; text evidence for others is ignored (written-script
-            languages are still reported). ``None``: any.
+        languages: The languages the desk speaks, its first choice first; text evidence for others is ignored
+            (written-script languages are still reported) and a tie goes to the one listed first. ``None``: any.
         vocabulary: Words of the desk's own examples with the languages they were written in (normalised,
             accents stripped, weights shared like function words), used for words the built-in lexicon
             does not know ("factura", "fatura").
@@ -354,11 +388,14 @@ def detect_language(
     scripted = _script_language(sample)
     if scripted is not None:
         return scripted
-    scores = _latin_scores(sample, vocabulary)
+    scores, voters = _latin_scores(sample, vocabulary)
     if languages is not None:
         allowed = {_primary_subtag(code) for code in languages}
         scores = {lang: value for lang, value in scores.items() if lang in allowed}
-    ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+    # Ties ("reembolso", "garantia": Spanish and Portuguese alike) go to the language the desk lists first.
+    preference = [_primary_subtag(code) for code in languages or ()]
+    order = {lang: preference.index(lang) if lang in preference else len(preference) for lang in scores}
+    ranked = sorted(scores.items(), key=lambda item: (-round(item[1], 6), order[item[0]]))
     if not ranked or ranked[0][1] <= 0.0:
         if hinted:
             return LanguageGuess(language=hinted, confidence=_HINT_CONFIDENCE)
@@ -370,6 +407,6 @@ def detect_language(
         return LanguageGuess(language=best, confidence=confidence)
     if best == hinted:
         return LanguageGuess(language=best, confidence=max(confidence, _HINT_CONFIDENCE))
-    if confidence < _SWITCH_CONFIDENCE or scores.get(hinted, 0.0) >= 0.5 * top:
+    if confidence < _SWITCH_CONFIDENCE or scores.get(hinted, 0.0) >= 0.5 * top or voters.get(best, 0) < _SWITCH_WORDS:
         return LanguageGuess(language=hinted, confidence=_HINT_CONFIDENCE)
     return LanguageGuess(language=best, confidence=confidence)

@@ -45,50 +45,129 @@ class PassageHit:
 
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•–—·◦▪‣→✓✔✅☐]|\d{1,3}[.)]|[a-z][.)]|[A-Z]\))\s+")
+"""A list item: a bullet (including the dashes, dots and ticks word processors write), "1." / "1)", "a)" / "a."."""
+_NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_INDENTED = re.compile(r"^(?: {2,}|\t)\S")
 
 
 def _is_list(block: str) -> bool:
+    """A list or a table: items that belong to the paragraph introducing them."""
     lines = [line for line in block.splitlines() if line.strip()]
-    return bool(lines) and _LIST_ITEM.match(lines[0]) is not None
+    return bool(lines) and (_LIST_ITEM.match(lines[0]) is not None or _TABLE_ROW.match(lines[0]) is not None)
+
+
+def _first_number(block: str) -> int | None:
+    match = _NUMBERED.match(block)
+    return int(match.group(1)) if match else None
+
+
+def _last_number(blocks: list[str]) -> int | None:
+    for block in reversed(blocks):
+        numbers = [int(m.group(1)) for line in block.splitlines() if (m := _NUMBERED.match(line))]
+        if numbers:
+            return numbers[-1]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    text: str
+    """Stripped of its blank lines and outer whitespace."""
+    heading: tuple[int, str] | None = None
+    """A heading line: its level and text (``text`` is then empty)."""
+    indented: bool = False
+    """Written indented under what comes before (a list item's second paragraph)."""
+
+
+def _blocks(body: str) -> list[_Block]:
+    out: list[_Block] = []
+    for raw in _PARAGRAPH.split(body.strip()):
+        lines = raw.rstrip().splitlines()
+        while lines and not lines[0].strip():
+            lines = lines[1:]
+        while lines and (heading := _HEADING.match(lines[0])):
+            out.append(_Block("", (len(heading.group(1)), _HEADING.sub("", lines[0]).strip().rstrip(":"))))
+            lines = lines[1:]
+        text = "\n".join(lines).strip()
+        if text:
+            out.append(_Block(text, indented=bool(lines) and _INDENTED.match(lines[0]) is not None))
+    return out
 
 
 def segment_passages(body: str) -> list[tuple[str, str]]:
     """Split a markdown body into whole thoughts: ``(section heading, passage)`` pairs.
 
     A passage ends where its thought ends: at a heading, at the end of a list, or at a paragraph break. It
-    never ends on a colon: a paragraph that announces a list ("Our team is available:") keeps the list. A list
-    always stays with the paragraph just before it (its lead, colon or not: "Costs depend on the destination."),
-    and list blocks separated by blank lines stay one list. Headings are not passages; each passage carries the
-    heading it sits under ("" before the first).
+    never ends on a colon:
+
+    - a paragraph that announces a list ("Our team is available:") keeps the list; when sections follow it
+      instead ("## By phone", "## By email"), it keeps them, each heading a line of the passage, up to a
+      heading above theirs; a colon paragraph with nothing after it is no passage;
+    - a list (or a table) always stays with the paragraph just before it (its lead, colon or not: "Costs depend
+      on the destination."); a list right under a heading is led by the heading ("Hours:");
+    - list blocks separated by blank lines stay one list, and so do an indented paragraph under an item and a
+      paragraph between numbered steps ("1. …", a note, "2. …").
+
+    Headings are otherwise not passages; each passage carries the heading it sits under ("" before the first).
+    Bullets may be any of ``- * + • – — · ◦ ▪ ‣ → ✓ ✔ ✅ ☐``, "1." or "1)", "a)" or "a.".
     """
+    blocks = _blocks(body)
     passages: list[tuple[str, str]] = []
     heading = ""
     current: list[str] = []
+    in_list = False
+    """The last block taken was a list, a table or an indented paragraph of one."""
+    folding: int | None = None
+    """The level of the headings kept inside a colon paragraph's passage as its items."""
 
     def flush() -> None:
-        if current:
+        if current and not (len(current) == 1 and current[0].endswith(":")):
             passages.append((heading, "\n".join(current)))
-            current.clear()
+        current.clear()
 
-    for raw in _PARAGRAPH.split(body.strip()):
-        block = raw.strip()
-        lines = block.splitlines()
-        while lines and _HEADING.match(lines[0]):
+    for n, block in enumerate(blocks):
+        if block.heading is not None:
+            level, title = block.heading
+            announced = bool(current) and current[-1].endswith(":")
+            if title and ((folding is not None and level >= folding) or (folding is None and announced)):
+                # "Our team is available:" then "## By phone", "## By email": the sections are its items.
+                folding = level if folding is None else folding
+                current.append(f"{title}:")
+                in_list = False
+                continue
             flush()
-            heading = _HEADING.sub("", lines[0]).strip().rstrip(":")
-            lines = lines[1:]
-        block = "\n".join(lines).strip()
-        if not block:
+            folding, in_list, heading = None, False, title
+            if n + 1 < len(blocks) and blocks[n + 1].heading is None and _is_list(blocks[n + 1].text) and title:
+                current.append(f"{title}:")  # a list right under its heading: the heading is its lead
             continue
-        # A list belongs to the paragraph that introduces it (with or without a colon) or to the list it continues.
-        continues = current and (current[-1].rstrip().endswith(":") or _is_list(block))
+        text = block.text
+        listed = _is_list(text)
+        continues = folding is not None or (
+            bool(current)
+            and (
+                current[-1].endswith(":")
+                or listed
+                or (block.indented and in_list)
+                or (in_list and _next_step_follows(current, blocks[n + 1 :]))
+            )
+        )
         if not continues:
             flush()
-        current.append(block)
+        current.append(text)
+        in_list = listed or (in_list and continues)
     flush()
     return passages
+
+
+def _next_step_follows(current: list[str], rest: list[_Block]) -> bool:
+    """Whether the next block is the numbered step after the last one in ``current``: the paragraph between them
+    is a note on a step ("1. Open the app.", "You can also use the website.", "2. Pick a time.")."""
+    last = _last_number(current)
+    following = rest[0] if rest and rest[0].heading is None else None
+    return last is not None and following is not None and _first_number(following.text) == last + 1
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -222,6 +301,17 @@ class PassageIndex:
             per_doc[doc.id] = per_doc.get(doc.id, 0) + 1
             hits.append(PassageHit(doc.id, doc.title, doc.language, passage.text, float(scores[i]), float(ranks[i])))
         return hits
+
+    def relevance(self, queries: Sequence[str]) -> list[tuple[float, str]]:
+        """How relevant the best passage of any document (in any language) is to each query, and that
+        document's id: the whole passage's cosine similarity less :data:`HUBNESS_WEIGHT` times its hubness, so
+        that a passage close to everything ("We reply within 24 hours.") does not make every query relevant.
+        ``(-1.0, "")`` for each query when nothing is indexed."""
+        if not self._passages or not queries:
+            return [(-1.0, "") for _ in queries]
+        adjusted = self._embedder.embed(list(queries), "query") @ self._wholes.T - HUBNESS_WEIGHT * self._whole_hubness
+        best = adjusted.argmax(axis=1)
+        return [(float(adjusted[row, i]), self._passages[int(i)].document.id) for row, i in enumerate(best.tolist())]
 
     def _versions(self, languages: tuple[str, str]) -> dict[str, str]:
         """The language each document is read in: the first of ``languages`` it has, else its first version."""

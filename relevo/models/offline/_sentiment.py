@@ -4,7 +4,8 @@ Valences come from ``lexicons/sentiment.yaml`` (per language) and ``lexicons/emo
 and punctuation, shared by every language). A negator within three words before a word cue flips it ("not
 helpful"; a face is never negated: "it didn't arrive 😭" stays sad), an intensifier right before it scales
 it ("very bad"), a cue written in capitals counts more, and a message that shouts or ends in "!!!" is pushed
-further from neutral. The sum is squashed into [-1, 1] the way VADER does: ``s / sqrt(s² + α)``.
+further from neutral. Faces set the tone, never the content: however many, they weigh at most as much as
+"!!!". The sum is squashed into [-1, 1] the way VADER does: ``s / sqrt(s² + α)``.
 """
 
 from __future__ import annotations
@@ -240,10 +241,19 @@ def _overlaps(hits: list[_Hit], start: int, end: int) -> bool:
     return any(start < hit.end and hit.start < end for hit in hits)
 
 
+_FACE_TONE = 0.6
+"""All the faces of a message together count at most this much, as much as a bare "!!!" (score ±0.21): a face
+sets the tone of what the words say and is no complaint of its own. "where is my order? 😭😭😭" stays above the
+default sentiment_trend level (-0.25) and far from negative_sentiment (-0.6): emoji alone never hand a plain
+question off, and a smile never turns a complaint positive ("still not here 😊" keeps the sign of its words in
+every language)."""
+
+
 def _combined(words: float, faces: float) -> float:
-    """Words and faces together: a face that agrees with the words restates their feeling (the stronger of
-    the two counts, "my card still hasn't arrived 😞" is as negative as its words); one that disagrees, or faces
-    alone, add up."""
+    """Words and faces together. Faces saturate at :data:`_FACE_TONE`; a face that agrees with the words
+    restates their feeling (the stronger of the two counts, "my card still hasn't arrived 😞" is as negative as
+    its words); one that disagrees softens them, and faces alone give the message their tone."""
+    faces = math.copysign(min(abs(faces), _FACE_TONE), faces)
     if words * faces > 0:
         return words if abs(words) >= abs(faces) else faces
     return words + faces

@@ -1,0 +1,5 @@
+"""The dental test desk has no tools."""
+
+from __future__ import annotations
+
+TOOLS: list[object] = []
