@@ -351,6 +351,10 @@ _VOCABULARY_DISCOUNT = 0.8
 
 _SWITCH_CONFIDENCE = 0.55
 """Below this, a conversation's established language (the hint) beats what this message suggests."""
+_SWITCH_CONFIDENCE_UNSUPPORTED = 0.25
+"""When next to nothing in the message is of the hinted language (a quarter of the best's score at most), two
+words of another at this confidence switch: "Do Premium customers pay card fees?" (English 0.29; Vietnamese 0.27
+for an unaccented "do") from a customer whose profile says Spanish or Vietnamese is English."""
 _HINT_CONFIDENCE = 0.5
 _SWITCH_WORDS = 2
 """A conversation changes language on two words of the new one at least, or a greeting ("hola" opens it anew):
@@ -407,6 +411,11 @@ def detect_language(
         return LanguageGuess(language=best, confidence=confidence)
     if best == hinted:
         return LanguageGuess(language=best, confidence=max(confidence, _HINT_CONFIDENCE))
-    if confidence < _SWITCH_CONFIDENCE or scores.get(hinted, 0.0) >= 0.5 * top or voters.get(best, 0) < _SWITCH_WORDS:
+    unsupported = scores.get(hinted, 0.0) <= 0.25 * top and confidence >= _SWITCH_CONFIDENCE_UNSUPPORTED
+    if (
+        (confidence < _SWITCH_CONFIDENCE and not unsupported)
+        or scores.get(hinted, 0.0) >= 0.5 * top
+        or voters.get(best, 0) < _SWITCH_WORDS
+    ):
         return LanguageGuess(language=hinted, confidence=_HINT_CONFIDENCE)
     return LanguageGuess(language=best, confidence=confidence)

@@ -126,3 +126,24 @@ GREETINGS = {"en": "hello", "es": "hola", "pt": "olá", "vi": "chào"}
 @pytest.mark.parametrize("language", DESK)
 def test_a_greeting_opens_the_conversation_anew_in_its_language(established: str, language: str) -> None:
     assert detect_language(GREETINGS[language], hint=established, languages=DESK).language == language
+
+
+# A whole sentence in one language from a customer whose profile names another: the sentence wins, even where the
+# lexicon knows few of its words (nothing in it is of the profile's language).
+SENTENCE_OVER_PROFILE = [
+    ("Do Premium customers pay card fees?", "es", "en"),
+    ("Do Premium customers pay card fees?", "vi", "en"),
+    ("¿Los clientes premium pagan las comisiones de la tarjeta?", "en", "es"),
+    ("Clientes premium pagam tarifas do cartão?", "vi", "pt"),
+    ("Khách hàng cao cấp có phải trả phí thẻ không?", "pt", "vi"),
+]
+
+
+@pytest.mark.parametrize(("text", "profile", "expected"), SENTENCE_OVER_PROFILE)
+def test_a_clear_sentence_beats_the_profiles_language(text: str, profile: str, expected: str) -> None:
+    assert detect_language(text, hint=profile, languages=("en", "es", "pt", "vi")).language == expected
+
+
+@pytest.mark.parametrize(("text", "hint"), [("ok thanks", "es"), ("gracias", "pt"), ("order", "vi"), ("obg", "en")])
+def test_a_borrowed_word_or_two_still_keeps_the_conversations_language(text: str, hint: str) -> None:
+    assert detect_language(text, hint=hint, languages=("en", "es", "pt", "vi")).language == hint
