@@ -23,6 +23,7 @@ from relevo.models.offline import (
     DialogueAct,
     Embedder,
     IntentClassifier,
+    agrees,
     detect_declined_human_request,
     detect_dialogue_act,
     detect_human_request,
@@ -111,6 +112,10 @@ class OfflineTriage:
         if act_intent is not None and self.catalog.get(act_intent) is not None:
             # "no", "ok", "that's all": three letters say little to an embedding; the lexicon knows them.
             intent, confidence, out_of_scope = act_intent, max(confidence, _ACT_CONFIDENCE), False
+        elif intent == _AFFIRM and not agrees(text, language):
+            # A yes may accept an offer that spends money: it must say so in words ("yes", "sí", "pode", "vâng"),
+            # not merely look like one to the embedding ("the first one" read as affirm at 0.63).
+            confidence = min(confidence, _VAGUE_CONFIDENCE)
         elif human is None and names_no_topic(read):
             # "a question about the thing": nothing in it is off-topic, nothing in it can be answered.
             confidence, out_of_scope = min(confidence, _VAGUE_CONFIDENCE), False
@@ -194,6 +199,7 @@ _ACT_INTENTS: dict[DialogueAct, str] = {
 _ACT_CONFIDENCE = 0.95
 _CLOSING_INTENTS = frozenset({"deny", "affirm", "thanks_goodbye"})
 _VAGUE_CONFIDENCE = 0.2
+_AFFIRM = "affirm"
 """Below the resolver's "not sure" line: the assistant asks what the customer means."""
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 

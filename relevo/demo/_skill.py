@@ -79,8 +79,20 @@ class _ShopTurn:
             # before, whatever the message looks like on its own ("My email is ..." reads as account help).
             self._order_intent(resumed)
             return True
-        if self.t.state.pending_offer is not None and intent in ("affirm", "deny"):
-            self._answer_offer(accepted=intent == "affirm")
+        offer = self.t.state.pending_offer
+        if offer is not None and intent in ("affirm", "deny"):
+            if signals.confidence >= _MIN_CONFIDENCE:
+                self._answer_offer(accepted=intent == "affirm")
+            else:
+                # Not a yes in so many words ("the first one"): money is never spent on a guess; ask again.
+                self.t.say(
+                    "offer_confirm",
+                    "clarify",
+                    "offer_compensation",
+                    "answered",
+                    offer=offer.description,
+                    amount=_money(offer),
+                )
             return True
         if signals.out_of_scope or intent not in (*ORDER_INTENTS, "complaint"):
             return False

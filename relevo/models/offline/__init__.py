@@ -19,7 +19,7 @@ from relevo.models.offline._cues import (
     extract_amounts,
     without_declined_clause,
 )
-from relevo.models.offline._dialogue_acts import DialogueAct, detect_dialogue_act
+from relevo.models.offline._dialogue_acts import DialogueAct, agrees, detect_dialogue_act
 from relevo.models.offline._embeddings import E5Embedder, Embedder, EmbedKind, Vector
 from relevo.models.offline._language import LanguageGuess, detect_language, language_vocabulary, without_accents
 from relevo.models.offline._retrieval import Document, PassageHit, PassageIndex, passage_units, segment_passages
@@ -43,6 +43,7 @@ __all__ = [
     "SentimentReading",
     "UrgencyReading",
     "Vector",
+    "agrees",
     "detect_declined_human_request",
     "detect_dialogue_act",
     "detect_human_request",

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from relevo.models.offline._cues import expand_terms
 from relevo.models.offline._forms import verb_forms
-from relevo.models.offline._language import load_lexicon, normalise
+from relevo.models.offline._language import load_lexicon, normalise, without_accents
 
-__all__ = ["DialogueAct", "detect_dialogue_act"]
+__all__ = ["DialogueAct", "agrees", "detect_dialogue_act"]
 
 DialogueAct = Literal["decline", "acknowledge", "close", "greet"]
 
@@ -33,6 +33,8 @@ class _ActLexicon(BaseModel):
     verbs: dict[str, dict[str, list[str]]] = Field(default_factory=dict[str, dict[str, list[str]]])
     """Per language, term lists given as infinitives: each expands to its forms with "it" attached."""
     acts: dict[DialogueAct, dict[str, list[str]]]
+    agreement: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
+    """Per language, words of agreement found anywhere in a short message (see :func:`agrees`)."""
 
 
 _IT = ("lo", "la")
@@ -81,3 +83,26 @@ def detect_dialogue_act(text: str, language: str) -> DialogueAct | None:
         if pattern.match(folded):
             return act
     return None
+
+
+@functools.cache
+def _agreement_patterns() -> dict[str, re.Pattern[str]]:
+    lexicon = _ActLexicon.model_validate(load_lexicon("dialogue_acts"))
+    return {
+        language: re.compile(r"\b(?:" + "|".join(without_accents(w) for w in words) + r")\b")
+        for language, words in lexicon.agreement.items()
+    }
+
+
+def agrees(text: str, language: str) -> bool:
+    """Whether ``text`` says yes in so many words: a whole acknowledge act ("ok", "vale", "được rồi", 👍), or a
+    short message (at most 80 characters) with a word of agreement of its language and no decline ("yes please",
+    "sí, aplícalo", "sim, pode", "vâng"). What saying yes to an offer that spends money needs: a message that
+    merely looks like a yes to the classifier ("the first one") is none."""
+    act = detect_dialogue_act(text, language)
+    if act == "acknowledge":
+        return True
+    if act is not None or len(text) > _MAX_ACT_CHARS:
+        return False
+    pattern = _agreement_patterns().get(language.split("-")[0].lower())
+    return pattern is not None and pattern.search(without_accents(text.casefold())) is not None
