@@ -2,7 +2,9 @@
 
 Times are CPU time of this process (``time.process_time``), the best of a few runs, compared as a ratio between
 two sizes: a quadratic detector takes 16x longer on 4x the text, a linear one 4x; the bound (8x) leaves room for
-a busy machine. The one absolute bound (a megabyte in under a second) is several times what it takes.
+a busy machine. The one absolute bound (a megabyte in under 3 s of CPU) is about four times what the slowest shape
+takes on the idle 2-core reference machine (dashed digits 0.81 s, one long word 0.42 s, 2026-12-01); the old
+backtracking email pattern took 2.5 s on 16,000 characters, so a regression would take minutes.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "realistic text": _repeat(_SENTENCE),
 }
 
+_MEGABYTE_CPU_S = 3.0
+"""See the module docstring: about four times the slowest shape on the idle reference machine."""
+
 SINGLE_TOKENS = ["one long word", "one long number", "dashed digits", "card-like blocks", "at signs", "dotted labels"]
 
 
@@ -67,5 +72,5 @@ def test_four_times_the_text_costs_about_four_times_the_work(shape: str) -> None
 
 
 @pytest.mark.parametrize("shape", SINGLE_TOKENS)
-def test_a_megabyte_single_token_is_scanned_within_a_second_of_cpu(shape: str) -> None:
-    assert _cpu(HOSTILE[shape](1_000_000), runs=1) < 1.0
+def test_a_megabyte_single_token_is_scanned_within_a_few_seconds_of_cpu(shape: str) -> None:
+    assert _cpu(HOSTILE[shape](1_000_000), runs=1) < _MEGABYTE_CPU_S
