@@ -105,49 +105,19 @@ def chat_script(
             if line.strip() == "/restart":
                 desk.close()
                 desk = definition.builder(config).open(root)
-                state = desk.state(conv)
-                turns.append(
-                    {
-                        "input": "/restart",
-                        "actor": "system",
-                        "reply": None,
-                        "mode": state.mode,
-                        "signals": None,
-                        "escalation": None,
-                    }
-                )
+                turns.append(_system_turn("/restart", desk.state(conv).mode))
                 continue
             if line.strip() == "/card":
-                packet = desk.state(conv).packet
-                turns.append(
-                    {
-                        "input": "/card",
-                        "actor": "system",
-                        "reply": None,
-                        "mode": desk.state(conv).mode,
-                        "signals": None,
-                        "escalation": None,
-                        "packet": packet_json(packet),
-                    }
-                )
+                state = desk.state(conv)
+                packet = state.packet
+                turns.append(_system_turn("/card", state.mode, packet=packet_json(packet)))
                 if not as_json:
                     print(render_card(packet) if packet is not None else f"  {'card':>10} │ no handoff yet")
                 continue
             try:
                 result = run_line(desk, conv, line)
             except BadInputError as exc:
-                state = desk.state(conv)
-                turns.append(
-                    {
-                        "input": line,
-                        "actor": "system",
-                        "reply": None,
-                        "mode": state.mode,
-                        "signals": None,
-                        "escalation": None,
-                        "error": str(exc),
-                    }
-                )
+                turns.append(_system_turn(line, desk.state(conv).mode, error=str(exc)))
                 if not as_json:
                     print(f"  {'error':>10} │ {exc}")
                 continue
@@ -165,6 +135,11 @@ def chat_script(
         if lock is not None:
             lock.release()
     return 0
+
+
+def _system_turn(line: str, mode: str, **extra: object) -> dict[str, Any]:
+    """A script line that is no conversation turn (``/restart``, ``/card``, an error), in the turns' JSON shape."""
+    return {"input": line, "actor": "system", "reply": None, "mode": mode, "signals": None, "escalation": None, **extra}
 
 
 def chat(

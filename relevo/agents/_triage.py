@@ -199,8 +199,8 @@ _ACT_INTENTS: dict[DialogueAct, str] = {
 _ACT_CONFIDENCE = 0.95
 _CLOSING_INTENTS = frozenset({"deny", "affirm", "thanks_goodbye"})
 _VAGUE_CONFIDENCE = 0.2
-_AFFIRM = "affirm"
 """Below the resolver's "not sure" line: the assistant asks what the customer means."""
+_AFFIRM = "affirm"
 _ANY_LETTER = re.compile(r"[^\W\d_]")
 
 

@@ -127,7 +127,11 @@ class _ShopTurn:
             return False
         if question != ("clarify", "identity"):
             return False
-        return bool(_EMAIL.search(self.t.turn.reveal(self.t.turn.message.text))) or self._mentioned_order() is not None
+        return bool(self._emails()) or self._mentioned_order() is not None
+
+    def _emails(self) -> list[str]:
+        """The email addresses in this message (revealed from their vault tokens: the tools need them)."""
+        return _EMAIL.findall(self.t.turn.reveal(self.t.turn.message.text))
 
     def _min_confidence(self) -> float:
         return 0.0 if self.t.signals.intent in ORDER_INTENTS and self._mentioned_order() else _MIN_CONFIDENCE
@@ -169,15 +173,14 @@ class _ShopTurn:
             if mentioned:
                 # What the customer said, kept so they need not repeat it once they have proved who they are.
                 self.t.fact("order_id", mentioned, self.t.turn.message.id, confidence=0.9)
-            known = mentioned or self.t.known("order_id")
-            if _EMAIL.search(self.t.turn.reveal(self.t.turn.message.text)):
+            if self._emails():
                 # An email no account has: say so, and confirm nothing about the order to whoever sent it.
                 self.t.say("guest_email_unknown", "clarify", "identity", "answered")
-            elif known:
+            elif order_id:
                 # The order is known and only the email is missing: ask for that, not for both again; asked
                 # already, say it is still missing rather than repeat the question word for word.
                 key = "guest_email_still_missing" if asked_email else "guest_verify_email"
-                self.t.say(key, "clarify", "identity", "answered", order_id=known)
+                self.t.say(key, "clarify", "identity", "answered", order_id=order_id)
                 said = self.t.current("order_id")
                 self.t.ground(said.source if said is not None else self.t.turn.message.id)  # the customer's words
             elif intent in NEEDS_ORDER:
@@ -198,7 +201,7 @@ class _ShopTurn:
         """A guest proves who they are with the email on their account; the tools then act for them."""
         if self.t.known("verified_customer_id"):
             return True
-        emails = _EMAIL.findall(self.t.turn.reveal(self.t.turn.message.text))
+        emails = self._emails()
         if not emails:
             return False
         record, result = self.t.toolbox.call("lookup_customer", {"email": emails[-1]})
